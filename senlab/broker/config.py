@@ -1,0 +1,61 @@
+"""Mosquitto's configuration file, written from the settings."""
+
+from __future__ import annotations
+
+import os
+import pwd
+from pathlib import Path
+
+from senlab.broker.accounts import BROKER_USER, BrokerAccounts, broker_runs_as_other_user
+from senlab.settings import Settings
+
+# Mosquitto drops messages past a subscriber's queue while still acking the publisher,
+# so a slow notebook would lose lab data without an error. These limits are set on
+# purpose: a queue deep enough for ten minutes of a lab's telemetry, and more QoS 1
+# messages in flight than the default 20.
+MAX_INFLIGHT_MESSAGES = 100
+
+
+def write_broker_config(settings: Settings) -> Path:
+    """Write `SENLAB_HOME/broker/mosquitto.conf` and the account files; return its path."""
+    accounts = BrokerAccounts(settings)
+    accounts.service("fleet")
+    accounts.sync()
+    folder = accounts.folder
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    log = settings.log_dir / "mosquitto.log"
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    log.touch(mode=0o600, exist_ok=True)
+    lines = [
+        "# Written by `senlab up`; edit the SENLAB_ settings instead.",
+        "per_listener_settings false",
+        "allow_anonymous false",
+        f"password_file {accounts.passwd_path}",
+        f"acl_file {accounts.acl_path}",
+        f"listener {settings.mqtt_port} {settings.mqtt_host}",
+        "persistence true",
+        f"persistence_location {data}/",
+        "autosave_interval 30",
+        f"pid_file {accounts.pid_path}",
+        f"log_dest file {log}",
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "log_type information",
+        "connection_messages true",
+        f"max_queued_messages {settings.broker_max_queued}",
+        "max_queued_bytes 0",
+        f"max_inflight_messages {MAX_INFLIGHT_MESSAGES}",
+        "max_packet_size 262144",
+    ]
+    if broker_runs_as_other_user():
+        lines.append(f"user {BROKER_USER}")
+        entry = pwd.getpwnam(BROKER_USER)
+        for path in (folder, data, log):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        for path in data.iterdir():
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    conf = folder / "mosquitto.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    return conf

@@ -1,0 +1,1 @@
+"""JupyterHub glue: the authenticator, the spawner, roles and groups, and the hub's config."""

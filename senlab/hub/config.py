@@ -1,0 +1,132 @@
+"""The hub's whole configuration, built from the settings.
+
+`hub_config/jupyterhub_config.py` calls `configure(c, settings)`. Mosquitto, the progress
+service and the device fleet are hub-managed services: the hub starts them, gives them
+their tokens and restarts them when they exit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from senlab.hub.cohort import demo_cohort
+from senlab.hub.roles import hub_groups, hub_roles
+from senlab.settings import Settings
+
+ADMIN_SERVICE = "senlab-admin"
+ADMIN_USER = "admin"
+
+
+def venv_bin() -> Path:
+    """The folder of this interpreter's scripts (nbgrader needs `alembic` on PATH)."""
+    return Path(sys.executable).parent
+
+
+def service_environment(settings: Settings) -> dict[str, str]:
+    """What a SenLab service needs to rebuild the same settings: the SENLAB_ variables."""
+    env = {"PATH": f"{venv_bin()}{os.pathsep}{os.defpath}", "PYTHONUNBUFFERED": "1"}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, SecretStr):
+            continue  # secrets stay with the hub; services get their own hub tokens
+        env[f"SENLAB_{name.upper()}"] = str(value)
+    return env
+
+
+def managed_services(settings: Settings) -> list[dict]:
+    """The hub-managed services: the broker, the progress service and the device fleet."""
+    env = service_environment(settings)
+    python = sys.executable
+    services = [
+        {"name": "broker", "command": [python, "-m", "senlab.broker"], "environment": env},
+        {
+            "name": "progress",
+            "url": f"http://127.0.0.1:{settings.progress_port}",
+            "command": [python, "-m", "senlab.progress"],
+            "environment": env,
+            "oauth_no_confirm": True,
+            "display": True,
+        },
+        {"name": "fleet", "command": [python, "-m", "senlab.fleet"], "environment": env},
+    ]
+    token = settings.admin_token_value()
+    if token:
+        services.append({"name": ADMIN_SERVICE, "api_token": token})
+    return services
+
+
+def seed_accounts(settings: Settings) -> dict[str, str]:
+    """The operator's admin account and, with the demo, the demo cohort's accounts."""
+    accounts = {ADMIN_USER: settings.secret("admin-password", nbytes=9)}
+    if settings.demo:
+        password = settings.demo_password_value()
+        accounts.update({name: password for name in demo_cohort().usernames()})
+    return accounts
+
+
+def configure_auth(c, settings: Settings) -> None:
+    accounts = seed_accounts(settings)
+    c.Authenticator.admin_users = {ADMIN_USER}
+    if settings.authenticator == "dummy":
+        c.JupyterHub.authenticator_class = "dummy"
+        c.DummyAuthenticator.password = settings.demo_password_value()
+        c.Authenticator.allowed_users = set(accounts)
+        return
+    c.JupyterHub.authenticator_class = "senlab.hub.auth.SenLabAuthenticator"
+    # NativeAuthenticator lets in only approved accounts; approval is its allow-list.
+    c.Authenticator.allow_all = True
+    c.SenLabAuthenticator.seed_accounts = accounts
+    c.SenLabAuthenticator.minimum_password_length = 10
+    c.SenLabAuthenticator.check_common_password = True
+    c.SenLabAuthenticator.allowed_failed_logins = 5
+    c.SenLabAuthenticator.seconds_before_next_try = 60
+
+
+def configure_spawner(c, settings: Settings) -> None:
+    from senlab.hub.spawner import make_pre_spawn_hook
+
+    c.JupyterHub.spawner_class = "senlab.hub.spawner.SenLabSpawner"
+    c.SenLabSpawner.users_root = str(settings.home / "users")
+    c.Spawner.cmd = [str(venv_bin() / "jupyterhub-singleuser")]
+    c.Spawner.default_url = "/lab"
+    c.Spawner.start_timeout = settings.spawner_timeout
+    c.Spawner.http_timeout = settings.spawner_timeout
+    c.Spawner.environment = {
+        "PATH": f"{venv_bin()}{os.pathsep}{os.defpath}",
+        "SENLAB_PROGRESS_URL": f"{settings.hub_url}/services/progress/",
+    }
+    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!user",
+                                     "access:services!service=progress", "read:users!user"]
+    c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
+
+
+def configure(c, settings: Settings) -> None:
+    """Fill the JupyterHub config object `c` from the settings."""
+    settings.check_production()
+    home = settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    c.JupyterHub.ip = settings.hub_ip
+    c.JupyterHub.port = settings.hub_port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = settings.hub_api_port
+    c.JupyterHub.db_url = f"sqlite:///{home / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret = bytes.fromhex(settings.secret("hub-cookie-secret"))
+    c.JupyterHub.pid_file = str(home / "jupyterhub.pid")
+    c.JupyterHub.cleanup_servers = True
+    c.JupyterHub.cleanup_proxy = True
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.auth_token = settings.secret("proxy-token")
+    c.ConfigurableHTTPProxy.command = [
+        str(settings.repo_root / "node_modules" / ".bin" / "configurable-http-proxy")
+    ]
+    c.ConfigurableHTTPProxy.pid_file = str(home / "proxy.pid")
+    c.JupyterHub.services = managed_services(settings)
+    token = settings.admin_token_value()
+    c.JupyterHub.load_roles = hub_roles(admin_service=ADMIN_SERVICE if token else None)
+    if settings.demo:
+        c.JupyterHub.load_groups = hub_groups(demo_cohort())
+    configure_auth(c, settings)
+    configure_spawner(c, settings)

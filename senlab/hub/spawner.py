@@ -1,0 +1,115 @@
+"""The local spawner: each hub user's server runs as a system account of its own.
+
+Run as root (the normal case for `senlab up` on a class machine), the hub creates a system
+account `sl-<name>` for each user, with a private home under `SENLAB_HOME/users/<name>`,
+and starts their server as that account. One trainee then cannot read another's files or
+the environment of their server, which holds their broker password. Run as an ordinary
+user, there is no second account to switch to: every server runs as that user, which is
+fine for one person trying SenLab on a laptop, and the hub's log says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import pwd
+import subprocess
+
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Unicode
+
+from senlab.broker import BrokerAccounts
+from senlab.settings import Settings
+
+
+def system_username(prefix: str, name: str) -> str:
+    """A Linux account name (at most 32 characters) for a hub user."""
+    candidate = prefix + name
+    if len(candidate) <= 32:
+        return candidate
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{candidate[:23]}-{digest}"
+
+
+class SenLabSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner with per-user system accounts created on demand."""
+
+    users_root = Unicode(
+        help="Folder holding one home folder per hub user (SENLAB_HOME/users)."
+    ).tag(config=True)
+    system_user_prefix = Unicode(
+        "sl-", help="Prefix of the system accounts that run users' servers."
+    ).tag(config=True)
+
+    @property
+    def isolated(self) -> bool:
+        return os.geteuid() == 0
+
+    @property
+    def system_user(self) -> str:
+        return system_username(self.system_user_prefix, self.user.name)
+
+    @property
+    def home_dir(self) -> str:
+        return os.path.join(self.users_root, self.user.name)
+
+    def _ensure_account(self) -> None:
+        os.makedirs(self.users_root, mode=0o711, exist_ok=True)
+        os.makedirs(self.home_dir, mode=0o700, exist_ok=True)
+        if not self.isolated:
+            return
+        try:
+            entry = pwd.getpwnam(self.system_user)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--user-group", "--no-create-home",
+                 "--home-dir", self.home_dir, "--shell", "/usr/sbin/nologin", self.system_user],
+                check=True, capture_output=True,
+            )
+            entry = pwd.getpwnam(self.system_user)
+        os.chown(self.home_dir, entry.pw_uid, entry.pw_gid)
+        os.chmod(self.home_dir, 0o700)
+
+    async def start(self):
+        await asyncio.get_running_loop().run_in_executor(None, self._ensure_account)
+        if not self.isolated:
+            self.log.warning(
+                "The hub is not running as root: %s's server runs as the hub's own user, "
+                "without per-user isolation", self.user.name,
+            )
+        return await super().start()
+
+    def make_preexec_fn(self, name):
+        if self.isolated:
+            return super().make_preexec_fn(self.system_user)
+        home = self.home_dir
+
+        def preexec():
+            os.chdir(home)
+
+        return preexec
+
+    def user_env(self, env):
+        env["USER"] = self.system_user if self.isolated else self.user.name
+        env["HOME"] = self.home_dir
+        env["SHELL"] = "/bin/bash"
+        return env
+
+
+def make_pre_spawn_hook(settings: Settings):
+    """The pre-spawn hook: give the server its broker credentials and topic root."""
+
+    def inject_broker_credentials(spawner) -> None:
+        credentials = BrokerAccounts(settings).trainee(spawner.user.name)
+        spawner.environment.update(
+            {
+                "SENLAB_MQTT_HOST": credentials.host,
+                "SENLAB_MQTT_PORT": str(credentials.port),
+                "SENLAB_MQTT_USERNAME": credentials.username,
+                "SENLAB_MQTT_PASSWORD": credentials.password,
+                "SENLAB_TOPIC_ROOT": credentials.topic_root,
+            }
+        )
+
+    return inject_broker_credentials

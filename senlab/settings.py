@@ -1,0 +1,147 @@
+"""SenLab's settings: the only place that reads the environment.
+
+Every setting is read from a ``SENLAB_``-prefixed variable (``SENLAB_HOME``,
+``SENLAB_HUB_PORT`` …). Secrets that are not given are generated once into
+``SENLAB_HOME/secrets/`` with mode 0600 and reused on the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All of SenLab's configuration, with the embedded defaults of one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="SENLAB_", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(Path("var"), description="All state: configs, logs, databases, secrets.")
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses weak or demo settings."
+    )
+    hub_ip: str = Field("127.0.0.1", description="Address the hub's public proxy listens on.")
+    hub_port: int = Field(8000, ge=1, le=65535, description="The hub's public port.")
+    hub_api_port: int = Field(8081, ge=1, le=65535, description="The hub's internal API port.")
+    proxy_api_port: int = Field(8001, ge=1, le=65535, description="The proxy's REST API port.")
+    progress_port: int = Field(8101, ge=1, le=65535, description="The progress service's port.")
+    fleet_port: int = Field(8102, ge=1, le=65535, description="The device fleet's control port.")
+    mqtt_host: str = Field("127.0.0.1", description="Host the lab broker listens on.")
+    mqtt_port: int = Field(1883, ge=1, le=65535, description="The lab broker's port.")
+    admin_token: SecretStr | None = Field(
+        None, description="If set, the API token of the admin service `senlab-admin`."
+    )
+    demo_password: SecretStr | None = Field(
+        None, description="The demo accounts' password; generated and printed if unset."
+    )
+    database_url: str | None = Field(
+        None, description="The progress service's database; SQLite under home by default."
+    )
+    demo: bool = Field(False, description="Seed the demo cohort (set by `senlab up --demo`).")
+    authenticator: Literal["native", "dummy"] = Field(
+        "native", description="`native` (accounts with admin approval) or `dummy` (tests only)."
+    )
+    spawner_timeout: int = Field(60, ge=5, description="Seconds a server may take to start.")
+    mosquitto: str = Field("mosquitto", description="The Mosquitto binary.")
+    mosquitto_passwd: str = Field("mosquitto_passwd", description="The mosquitto_passwd binary.")
+    hub_service_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SENLAB_HUB_SERVICE_TOKEN", "JUPYTERHUB_API_TOKEN"),
+        description="The progress service's own hub API token (given by the hub).",
+    )
+    hub_service_api_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("SENLAB_HUB_SERVICE_API_URL", "JUPYTERHUB_API_URL"),
+        description="The hub API the progress service resolves tokens with; hub_api_url if unset.",
+    )
+    hub_service_prefix: str = Field(
+        "/services/progress/",
+        validation_alias=AliasChoices("SENLAB_HUB_SERVICE_PREFIX", "JUPYTERHUB_SERVICE_PREFIX"),
+        description="The URL prefix the proxy routes to the progress service (kept on requests).",
+    )
+    hub_oauth_client_id: str = Field(
+        "service-progress",
+        validation_alias=AliasChoices("SENLAB_HUB_OAUTH_CLIENT_ID", "JUPYTERHUB_CLIENT_ID"),
+        description="The progress service's OAuth client id at the hub.",
+    )
+    hub_oauth_callback_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "SENLAB_HUB_OAUTH_CALLBACK_URL", "JUPYTERHUB_OAUTH_CALLBACK_URL"
+        ),
+        description="Where the hub sends browsers back after login; prefix + oauth_callback.",
+    )
+    broker_max_queued: int = Field(
+        100_000, ge=1000, description="Messages Mosquitto queues per slow subscriber."
+    )
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @cached_property
+    def repo_root(self) -> Path:
+        return REPO_ROOT
+
+    @property
+    def hub_url(self) -> str:
+        return f"http://{self.hub_ip}:{self.hub_port}"
+
+    @property
+    def hub_api_url(self) -> str:
+        return f"http://127.0.0.1:{self.hub_api_port}/hub/api"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "log"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'progress.sqlite'}"
+
+    def secret(self, name: str, *, nbytes: int = 32) -> str:
+        """Return the secret `name`, generating it once into home/secrets (mode 0600)."""
+        if not name.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"secret name {name!r} must be alphanumeric with - or _")
+        folder = self.home / "secrets"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / name
+        if path.exists():
+            return path.read_text().strip()
+        value = secrets.token_hex(nbytes)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        return value
+
+    def demo_password_value(self) -> str:
+        if self.demo_password is not None:
+            return self.demo_password.get_secret_value()
+        return self.secret("demo-password", nbytes=6)
+
+    def admin_token_value(self) -> str | None:
+        return self.admin_token.get_secret_value() if self.admin_token else None
+
+    def check_production(self) -> None:
+        """Refuse settings that are fine on a laptop and wrong for a province."""
+        if self.environment != "production":
+            return
+        if self.authenticator == "dummy":
+            raise ValueError("SENLAB_AUTHENTICATOR=dummy is for tests only, not production")
+        token = self.admin_token_value()
+        if token is not None and len(token) < 32:
+            raise ValueError("SENLAB_ADMIN_TOKEN must be at least 32 characters in production")
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (the one place that does)."""
+    return Settings()

@@ -1,0 +1,72 @@
+"""Small physical helpers the device models share: local time, daily cycles, noise, air.
+
+Noise here is never uniform: ``Wander`` is a first-order autoregressive (Ornstein-Uhlenbeck)
+process, the usual model for a slowly wandering process variable with a known spread and
+memory, so consecutive readings are correlated the way real ones are.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+# Vietnam keeps UTC+7 all year (no daylight saving).
+VIETNAM_UTC_OFFSET_HOURS = 7.0
+
+
+def local_hour(now: float, offset_hours: float = VIETNAM_UTC_OFFSET_HOURS) -> float:
+    """Hour of the day (0 <= h < 24, fractional) at ``now`` epoch seconds."""
+    return ((now / 3600.0) + offset_hours) % 24.0
+
+
+def local_weekday(now: float, offset_hours: float = VIETNAM_UTC_OFFSET_HOURS) -> int:
+    """Day of the week, Monday = 0, at ``now`` epoch seconds (1970-01-01 was a Thursday)."""
+    days = math.floor((now / 3600.0 + offset_hours) / 24.0)
+    return (days + 3) % 7
+
+
+def daily_cycle(hour: float, peak_hour: float) -> float:
+    """A cosine over the day: +1 at ``peak_hour``, -1 twelve hours away."""
+    return math.cos(2.0 * math.pi * (hour - peak_hour) / 24.0)
+
+
+def rush_hours(hour: float, peaks: tuple[float, ...] = (7.5, 17.5), width: float = 1.2) -> float:
+    """Traffic intensity 0..1: Gaussian bumps at the morning and evening rush hours."""
+    return max(math.exp(-0.5 * ((hour - p) / width) ** 2) for p in peaks)
+
+
+class Wander:
+    """An Ornstein-Uhlenbeck process: mean 0, standard deviation ``sigma``, memory ``tau`` s."""
+
+    def __init__(self, rng: random.Random, sigma: float, tau: float) -> None:
+        self.rng = rng
+        self.sigma = sigma
+        self.tau = tau
+        self.value = rng.gauss(0.0, sigma)
+
+    def step(self, dt: float) -> float:
+        if dt <= 0:
+            return self.value
+        keep = math.exp(-dt / self.tau)
+        self.value = keep * self.value + self.sigma * math.sqrt(1 - keep * keep) * self.rng.gauss(0, 1)
+        return self.value
+
+
+def saturation_vapour_pressure_hpa(celsius: float) -> float:
+    """Magnus formula (Alduchov and Eskridge 1996), hPa over water."""
+    return 6.1094 * math.exp(17.625 * celsius / (celsius + 243.04))
+
+
+def relative_humidity(celsius: float, dew_point: float) -> float:
+    """Relative humidity % from air temperature and dew point, capped at 100."""
+    ratio = saturation_vapour_pressure_hpa(dew_point) / saturation_vapour_pressure_hpa(celsius)
+    return min(100.0, 100.0 * ratio)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points (spherical Earth)."""
+    radius = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))

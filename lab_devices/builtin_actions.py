@@ -114,7 +114,9 @@ class BuiltinActions:
             self.filters.pop(params.channel, None)
         else:
             self.filters[params.channel] = deque(maxlen=params.window)
-        fixed = self.faults.remedy("set_filter", params.channel, self.now) if params.window > 1 else []
+        fixed = []
+        if params.window > 1:
+            fixed = self.faults.remedy("set_filter", params.channel, self.now)
         self.record("filter_set", {"channel": params.channel, "window": params.window})
         return {"channel": params.channel, "window": params.window,
                 "resolved": self._resolved(fixed, "set_filter")}
@@ -140,7 +142,8 @@ class BuiltinActions:
     @command("Report a diagnosis: which fault you believe the device has.", ReportFault)
     def cmd_report_fault(self: Device, params: ReportFault) -> dict[str, Any]:
         if params.kind not in FAULT_KINDS:
-            raise CommandError(f"unknown fault kind {params.kind!r}; known: {', '.join(FAULT_KINDS)}")
+            known = ", ".join(FAULT_KINDS)
+            raise CommandError(f"unknown fault kind {params.kind!r}; known: {known}")
         if params.channel is not None:
             self._channel(params.channel)
         record = self.faults.report(params.kind, params.channel, self.now)

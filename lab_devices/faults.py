@@ -162,7 +162,8 @@ class FaultBoard:
             channel = fault.channel
             if fault.kind == "low_battery" and "battery" in values:
                 hours = (now - record.starts_at) / 3600.0
-                values["battery"] = max(0.0, min(values["battery"], fault.level - fault.rate * hours))
+                level = fault.level - fault.rate * hours
+                values["battery"] = max(0.0, min(values["battery"], level))
             if channel is None or channel not in values:
                 continue
             values[channel] = self.distort(record, values[channel], now, rng)

@@ -48,7 +48,8 @@ class Wander:
         if dt <= 0:
             return self.value
         keep = math.exp(-dt / self.tau)
-        self.value = keep * self.value + self.sigma * math.sqrt(1 - keep * keep) * self.rng.gauss(0, 1)
+        shock = self.sigma * math.sqrt(1 - keep * keep) * self.rng.gauss(0, 1)
+        self.value = keep * self.value + shock
         return self.value
 
 

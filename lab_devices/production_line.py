@@ -77,7 +77,8 @@ class ProductionLine(Device):
         if self.state != "running":
             if self.reason not in PLANNED_STOPS:
                 self.planned_time += dt
-            self.downtime[self.reason or "unknown"] = self.downtime.get(self.reason or "unknown", 0) + dt
+            reason = self.reason or "unknown"
+            self.downtime[reason] = self.downtime.get(reason, 0.0) + dt
             return
         self.planned_time += dt
         self.run_time += dt
@@ -145,9 +146,12 @@ class ProductionLine(Device):
     def cmd_set_cycle_time(self, params: SetCycleTime) -> dict[str, Any]:
         ideal = self.settings.ideal_cycle_s  # type: ignore[attr-defined]
         if params.seconds < ideal:
-            raise CommandError(f"set_cycle_time: {params.seconds} s is below the nameplate {ideal} s")
+            raise CommandError(
+                f"set_cycle_time: {params.seconds} s is below the nameplate {ideal} s"
+            )
         old, self.cycle_setpoint = self.cycle_setpoint, params.seconds
-        self.record("setpoint_changed", {"setpoint": "cycle_time", "from": old, "to": params.seconds})
+        self.record("setpoint_changed",
+                    {"setpoint": "cycle_time", "from": old, "to": params.seconds})
         return {"cycle_time": self.cycle_setpoint}
 
     @command("Report OEE and downtime by reason so far.")

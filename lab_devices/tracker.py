@@ -171,7 +171,9 @@ class AssetTracker(Device):
         if not values.get("inside", 1):
             raised["geofence_exit"] = "asset is outside the park's geofence"
         if values.get("battery", 100.0) < LOW_BATTERY_PCT:
-            raised["battery_low"] = f"battery {values['battery']:.0f} % below {LOW_BATTERY_PCT:.0f} %"
+            raised["battery_low"] = (
+                f"battery {values['battery']:.0f} % below {LOW_BATTERY_PCT:.0f} %"
+            )
         return raised
 
     def on_battery_replaced(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 EVIDENCE_EVENT_TYPE = "lab.evidence"
@@ -39,6 +40,15 @@ class Evidence:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     type: str = EVIDENCE_EVENT_TYPE
 
-    def as_event(self) -> dict[str, Any]:
-        """The record as a JSON-ready event for the progress service."""
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def as_event(self) -> dict[str, Any]:
+        """The record as an event of the progress service's ``POST /api/events``."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "occurred_at": datetime.fromtimestamp(self.at, UTC).isoformat(),
+            "data": {"trainee": self.trainee, "lab": self.lab, "device": self.device,
+                     "kind": self.action, "detail": self.detail},
+        }

@@ -1,6 +1,67 @@
-"""5G radio emulation from 3GPP models (placeholder docstring, completed below)."""
+"""5G radio emulation from 3GPP models: path loss, KPIs and coverage maps.
 
+Everything is numpy-vectorised and pure (no I/O but reading layout YAML and writing
+PNGs on request). The models and their sources:
+
+- `pathloss(scenario, *, d2d_m, fc_ghz, los, h_bs_m=None, h_ut_m=None)`: median path
+  loss of 3GPP TR 38.901 V17.0.0 Table 7.4.1-1 for InF-SL/DL/SH/DH (``los=True`` is
+  InF-LOS), UMi-Street Canyon, UMa and RMa; ValueError naming the range otherwise.
+- `los_probability(...)`: Table 7.4.2-1. `shadowing.gaussian_fields`: log-normal shadow
+  fading and the LOS state, spatially correlated (Tables 7.5-6 and 7.6.3.1-2).
+- `kpi`: EPRE, RSRP, RSSI, RSRQ (TS 38.215), SINR, CQI (TS 38.214), spectral
+  efficiency, throughput (TS 38.306 §4.1.2) and latency. `nr`: N_RB (TS 38.101), the
+  CQI table, the peak-rate formula.
+- `layout`: park layouts (boundary, zones with a scenario each, cells) from YAML;
+  `bundled_layout()` is the illustrative "KCN Sa Đéc" park with a 20-cell plan.
+- `RadioMap(layout, spacing_m=5, seed=0)`: per-cell RSRP grids, reproducible;
+  `coverage_map(radio, cells)`: best server, RSRP, RSRQ, SINR, CQI and throughput grids
+  and `coverage_share(rsrp_min_dbm=-100, sinr_min_db=0)`; `plot_coverage(...)`: a PNG.
+
+For the device models (UE/modem and gNB), `link` is the whole API:
+
+    radio = RadioMap(bundled_layout(), seed=7)
+    k = ue_kpis(radio, (x_m, y_m))               # UeKpis: serving_cell, rsrp_dbm, rsrq_db,
+    k.as_dict()                                  # sinr_db, cqi, spectral_efficiency,
+                                                 # throughput_mbps, latency_ms, zone
+    ues, cells = network_snapshot(radio, [UeDemand("agv-1", x, y, 20.0), ...])
+    cells["FEED-2"].prb_utilisation              # CellLoad: connected_ues, prbs_used,
+                                                 # demand_mbps, throughput_mbps
+
+Faults are input changes: leave a cell out (outage), `cell.with_changes(tilt_deg=15)` or
+`tx_power_dbm=...` (wrong tilt or power), `ue_band_ghz=` matching no cell (wrong band),
+`extra_noise_dbm_per_re=` (an interferer). A `RadioMap` caches each cell's grid by the
+cell's description, so changing one cell recomputes that cell only.
+"""
+
+from .coverage import CoverageMap, coverage_map
+from .layout import CellSite, LayoutError, ParkLayout, Zone, bundled_layout, load_layout
+from .link import CellLoad, UeDemand, UeKpis, network_snapshot, ue_kpis
+from .los import los_probability
 from .pathloss import pathloss
+from .plot import plot_coverage
+from .radiomap import Grid, RadioMap
 from .scenarios import SCENARIO_NAMES, SPEC, get_scenario
 
-__all__ = ["SCENARIO_NAMES", "SPEC", "get_scenario", "pathloss"]
+__all__ = [
+    "SCENARIO_NAMES",
+    "SPEC",
+    "CellLoad",
+    "CellSite",
+    "CoverageMap",
+    "Grid",
+    "LayoutError",
+    "ParkLayout",
+    "RadioMap",
+    "UeDemand",
+    "UeKpis",
+    "Zone",
+    "bundled_layout",
+    "coverage_map",
+    "get_scenario",
+    "load_layout",
+    "los_probability",
+    "network_snapshot",
+    "pathloss",
+    "plot_coverage",
+    "ue_kpis",
+]

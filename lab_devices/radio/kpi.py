@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from .nr import CQI_TABLE, numerology, overhead
 
 THERMAL_NOISE_DBM_HZ = -174.0  # kT at 290 K
+MAX_QUEUE_LOAD = 0.95  # buffers are finite: a full cell queues 19 slots, not forever
 SHANNON_ATTENUATION = 0.6  # α of TR 36.942 Annex A.2 (downlink)
 _EFFICIENCIES = np.array([row.efficiency for row in CQI_TABLE[1:]])
 # SINR (dB) at which α log2(1 + SINR) reaches each CQI's efficiency: CQI 1..15
@@ -152,13 +153,16 @@ def latency_ms(
     Air part in slots (TR 37.910 §5.7.1 terms): gNB processing 1 + frame alignment 0.5 +
     transmission 1 + UE processing 1, plus bler/(1 - bler) expected retransmissions of
     `harq_rtt_slots` each. Queueing grows as ρ/(1 - ρ) slots with the PRB load ρ (an
-    M/M/1 approximation); `core_ms` covers transport and the UPF. Load 1 gives inf.
+    M/M/1 approximation), with ρ capped at 0.95 since a real scheduler's buffers are
+    finite; `core_ms` covers transport and a UPF in the park.
     """
     if not 0.0 <= bler < 1.0:
         raise ValueError(f"bler must be in [0, 1); got {bler!r}")
     slot_ms = 1.0 / 2 ** numerology(scs_khz)
-    load = np.clip(np.asarray(prb_load, dtype=float), 0.0, 1.0)
-    with np.errstate(divide="ignore"):
-        queue_slots = np.where(load < 1.0, load / np.maximum(1.0 - load, 1e-12), np.inf)
+    load = np.asarray(prb_load, dtype=float)
+    if np.any(~((load >= 0.0) & (load <= 1.0))):
+        raise ValueError(f"prb_load must be in [0, 1]; got {prb_load!r}")
+    load = np.minimum(load, MAX_QUEUE_LOAD)
+    queue_slots = load / (1.0 - load)
     air_slots = 3.5 + bler / (1.0 - bler) * harq_rtt_slots
     return (air_slots + queue_slots) * slot_ms + core_ms

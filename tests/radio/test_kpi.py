@@ -102,10 +102,15 @@ def test_latency_of_an_idle_30_khz_cell():
 
 
 def test_latency_adds_queueing_as_the_cell_fills():
-    # ρ = 0.5 adds 0.5/0.5 = 1 slot = 0.5 ms; ρ = 1 never drains
+    # ρ = 0.5 adds 0.5/0.5 = 1 slot = 0.5 ms: 3.1944 + 0.5 = 3.6944 ms
+    # ρ = 1 is capped at 0.95: 0.95/0.05 = 19 slots = 9.5 ms: 3.1944 + 9.5 = 12.6944 ms
     got = kpi.latency_ms(scs_khz=30, prb_load=np.array([0.5, 1.0]))
-    assert got[0] == pytest.approx(3.6944, abs=1e-4)
-    assert np.isinf(got[1])
+    assert got == pytest.approx([3.6944, 12.6944], abs=1e-4)
+
+
+def test_latency_refuses_a_load_outside_zero_to_one():
+    with pytest.raises(ValueError, match="prb_load"):
+        kpi.latency_ms(scs_khz=30, prb_load=1.5)
 
 
 def test_latency_refuses_a_bler_of_one():

@@ -1,0 +1,127 @@
+"""Coverage maps: best server, RSRP, RSRQ, SINR, CQI and throughput over a park.
+
+`coverage_map` turns the per-cell RSRP grids of a `RadioMap` into the KPIs of `kpi`,
+point by point, without Python loops over points:
+
+- the best server is the cell with the highest RSRP (any carrier: the UE is assumed to
+  support them all);
+- interference comes from the other cells on the same carrier (same fc), each weighted by
+  its activity (the share of REs it fills; 1.0, full load, is the planning worst case);
+- the throughput is that of one user given all PRBs of the best server, with two layers
+  (the cell's `layers`) only where SINR ≥ 10 dB, one elsewhere: a rank-adaptation rule of
+  thumb, not a standard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kpi import CQI_SINR_THRESHOLDS_DB, noise_per_re_dbm
+from .layout import CellSite
+from .nr import CQI_TABLE, numerology, overhead
+from .radiomap import Grid, RadioMap
+from .shadowing import F32
+
+RANK_TWO_SINR_DB = 10.0
+DEFAULT_NOISE_FIGURE_DB = 9.0  # UE receiver, a typical FR1 evaluation assumption
+_EFFICIENCY = np.array([row.efficiency for row in CQI_TABLE], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class CoverageMap:
+    """KPI grids of one cell plan; arrays are indexed [north, east] like `grid`."""
+
+    grid: Grid
+    cell_names: tuple[str, ...]
+    in_park: np.ndarray
+    best_server: np.ndarray  # index into cell_names
+    rsrp_dbm: F32
+    rsrq_db: F32
+    sinr_db: F32
+    cqi: np.ndarray
+    throughput_mbps: F32
+
+    def coverage_share(self, *, rsrp_min_dbm: float = -100.0, sinr_min_db: float = 0.0) -> float:
+        """Share of the park's points with RSRP ≥ rsrp_min_dbm and SINR ≥ sinr_min_db."""
+        covered = (self.rsrp_dbm >= rsrp_min_dbm) & (self.sinr_db >= sinr_min_db)
+        return float(np.count_nonzero(covered & self.in_park) / np.count_nonzero(self.in_park))
+
+
+def _cell_constants(cells: Sequence[CellSite]):
+    """Per-cell arrays: carrier group, N_RB, and Mbps per bit/RE for one layer."""
+    carriers = sorted({c.fc_ghz for c in cells})
+    group = np.array([carriers.index(c.fc_ghz) for c in cells])
+    n_rb = np.array([c.n_rb for c in cells], dtype=np.float32)
+    mbps_per_eff = np.array(
+        [c.n_rb * 12 * 14 * 2 ** numerology(c.scs_khz) * 1e3 * (1 - overhead(c.band)) * 1e-6
+         for c in cells],
+        dtype=np.float32,
+    )  # fmt: skip
+    return carriers, group, n_rb, mbps_per_eff
+
+
+def coverage_map(
+    radio: RadioMap,
+    cells: Sequence[CellSite] | None = None,
+    *,
+    activity: float | Mapping[str, float] = 1.0,
+    noise_figure_db: float = DEFAULT_NOISE_FIGURE_DB,
+    extra_noise_dbm_per_re: float | None = None,
+) -> CoverageMap:
+    """KPI grids for `cells` (default: the layout's) on `radio`'s grid.
+
+    `activity` is one load for all cells or a mapping from cell name to load.
+    `extra_noise_dbm_per_re` adds an external interferer spread over the park (a fault).
+    """
+    cells = list(radio.layout.cells if cells is None else cells)
+    if not cells:
+        raise ValueError("coverage_map needs at least one cell")
+    names = tuple(c.name for c in cells)
+    load = np.array([_activity(activity, c.name) for c in cells], dtype=np.float32)
+    carriers, group, n_rb, mbps_per_eff = _cell_constants(cells)
+
+    rsrp = radio.rsrp_stack(cells)  # (cells, ny, nx) dBm
+    power = np.power(np.float32(10.0), rsrp / np.float32(10.0))  # mW per RE
+    best = np.argmax(rsrp, axis=0)
+    best_rsrp = np.take_along_axis(rsrp, best[None], axis=0)[0]
+    best_power = np.take_along_axis(power, best[None], axis=0)[0]
+
+    loaded = power * load[:, None, None]
+    per_carrier = np.stack([loaded[group == g].sum(axis=0) for g in range(len(carriers))])
+    same_carrier = np.take_along_axis(per_carrier, group[best][None], axis=0)[0]
+    serving_load = load[best]
+    interference = same_carrier - best_power * serving_load
+    noise = _noise_mw(cells, best, noise_figure_db, extra_noise_dbm_per_re)
+    sinr = 10.0 * np.log10(best_power / (interference + noise))
+    # RSRQ = N·RSRP/RSSI with RSSI = 12 N (all loaded power on the carrier + noise) per RE
+    rsrq = 10.0 * np.log10(best_power / (12.0 * (same_carrier + noise)))
+
+    cqi = np.searchsorted(CQI_SINR_THRESHOLDS_DB.astype(np.float32), sinr, side="right")
+    layers = np.array([c.layers for c in cells])[best]
+    layers = np.where(sinr >= RANK_TWO_SINR_DB, layers, 1)
+    throughput = _EFFICIENCY[cqi] * layers * mbps_per_eff[best]
+    return CoverageMap(
+        grid=radio.grid, cell_names=names, in_park=radio.in_park, best_server=best.astype(np.int16),
+        rsrp_dbm=best_rsrp, rsrq_db=rsrq.astype(np.float32), sinr_db=sinr.astype(np.float32),
+        cqi=cqi.astype(np.int8), throughput_mbps=throughput.astype(np.float32),
+    )  # fmt: skip
+
+
+def _activity(activity: float | Mapping[str, float], name: str) -> float:
+    value = activity.get(name, 1.0) if isinstance(activity, Mapping) else activity
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"activity of cell {name!r} must be in [0, 1]; got {value!r}")
+    return float(value)
+
+
+def _noise_mw(cells, best, noise_figure_db, extra_noise_dbm_per_re) -> np.ndarray:
+    per_cell = np.array(
+        [10 ** (noise_per_re_dbm(c.scs_khz, noise_figure_db) / 10) for c in cells], dtype=np.float32
+    )
+    noise = per_cell[best]
+    if extra_noise_dbm_per_re is not None:
+        noise = noise + np.float32(10 ** (extra_noise_dbm_per_re / 10))
+    return noise

@@ -1,0 +1,219 @@
+"""What the 5G device models call: a UE's KPIs at a point, and a gNB's load from demand.
+
+- `ue_kpis(radio, (x, y))` reads the same RSRP grids as the coverage map (bilinear
+  between grid points, so a moving AGV sees smooth, spatially consistent changes) and
+  returns serving cell, RSRP, RSRQ, SINR, CQI, spectral efficiency, throughput and
+  latency. A `rng` adds the measurement jitter a real modem shows.
+- `network_snapshot(radio, ues)` attaches every UE to its best cell, turns each UE's
+  demand into a PRB share, caps each cell at its PRBs, and feeds the cells' PRB use back
+  as their activity (interference) for a few rounds. It returns per-UE KPIs and per-cell
+  PRB use, connected UEs and throughput.
+
+Faults are changes of the inputs: a cell outage is a cell left out of `cells`, a wrong
+tilt or power is `cell.with_changes(tilt_deg=…)`, a wrong band is `ue_band_ghz` that
+matches no cell, external interference is `extra_noise_dbm_per_re`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import kpi
+from .coverage import DEFAULT_NOISE_FIGURE_DB, RANK_TWO_SINR_DB
+from .layout import CellSite
+from .radiomap import RadioMap
+
+SENSITIVITY_DBM = -125.0  # below this RSRP the UE finds no cell (a typical FR1 floor)
+
+
+@dataclass(frozen=True)
+class UeKpis:
+    """The KPIs a modem reports at one place and time."""
+
+    serving_cell: str | None
+    rsrp_dbm: float
+    rsrq_db: float
+    sinr_db: float
+    cqi: int
+    spectral_efficiency: float
+    throughput_mbps: float
+    latency_ms: float
+    zone: str | None
+
+    @property
+    def in_service(self) -> bool:
+        return self.serving_cell is not None
+
+    def as_dict(self) -> dict:
+        """JSON-ready: numbers rounded, non-finite values as None."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, float):
+                out[key] = round(value, 2) if math.isfinite(value) else None
+        return out
+
+
+@dataclass(frozen=True)
+class CellLoad:
+    """What a gNB reports about one of its cells."""
+
+    name: str
+    connected_ues: int
+    prb_utilisation: float
+    prbs_used: int
+    demand_mbps: float
+    throughput_mbps: float
+
+
+@dataclass(frozen=True)
+class UeDemand:
+    """A UE's place and the downlink rate it asks for."""
+
+    name: str
+    x_m: float
+    y_m: float
+    demand_mbps: float
+
+
+def _no_service(radio: RadioMap, x: float, y: float) -> UeKpis:
+    nan = float("nan")
+    return UeKpis(None, nan, nan, nan, 0, 0.0, 0.0, math.inf, radio.zone_at(x, y))
+
+
+def ue_kpis(
+    radio: RadioMap,
+    ue_xy: tuple[float, float],
+    cells: Sequence[CellSite] | None = None,
+    *,
+    activity: float | Mapping[str, float] = 1.0,
+    prb_share: float = 1.0,
+    noise_figure_db: float = DEFAULT_NOISE_FIGURE_DB,
+    extra_noise_dbm_per_re: float | None = None,
+    ue_band_ghz: float | None = None,
+    rng: np.random.Generator | None = None,
+    measurement_sigma_db: float = 1.0,
+) -> UeKpis:
+    """KPIs of a UE at `ue_xy` (metres) served by the best of `cells` (default: layout's)."""
+    x, y = float(ue_xy[0]), float(ue_xy[1])
+    cells = list(radio.layout.cells if cells is None else cells)
+    if ue_band_ghz is not None:
+        cells = [c for c in cells if c.fc_ghz == ue_band_ghz]
+    if not cells:
+        return _no_service(radio, x, y)
+    rsrp = radio.rsrp_at(cells, x, y)
+    if rng is not None:
+        rsrp = rsrp + rng.normal(0.0, measurement_sigma_db, size=rsrp.shape)
+    best = int(np.argmax(rsrp))
+    serving = cells[best]
+    if rsrp[best] < SENSITIVITY_DBM:
+        return _no_service(radio, x, y)
+    others = [i for i, c in enumerate(cells) if i != best and c.fc_ghz == serving.fc_ghz]
+    loads = np.array([_load(activity, cells[i].name) for i in others])
+    interferers = rsrp[others].reshape(len(others), 1)
+    common = {"scs_khz": serving.scs_khz, "noise_figure_db": noise_figure_db}
+    sinr = float(
+        kpi.sinr_db(rsrp[best], interferers, interferer_activity=loads[:, None], **common)[0]
+    )
+    if extra_noise_dbm_per_re is not None:
+        sinr = _with_extra_noise(rsrp[best], sinr, extra_noise_dbm_per_re)
+    own_load = _load(activity, serving.name)
+    rssi = kpi.rssi_dbm(rsrp[best], interferers, n_rb=serving.n_rb, serving_activity=own_load,
+                        interferer_activity=loads[:, None], **common)  # fmt: skip
+    cqi = int(kpi.cqi_from_sinr(sinr))
+    layers = serving.layers if sinr >= RANK_TWO_SINR_DB else 1
+    return UeKpis(
+        serving_cell=serving.name,
+        rsrp_dbm=float(rsrp[best]),
+        rsrq_db=float(kpi.rsrq_db(rsrp[best], rssi, serving.n_rb)[0]),
+        sinr_db=sinr,
+        cqi=cqi,
+        spectral_efficiency=float(kpi.spectral_efficiency(cqi, layers)),
+        throughput_mbps=float(kpi.throughput_mbps(cqi, n_rb=serving.n_rb, scs_khz=serving.scs_khz,
+                                                  band=serving.band, layers=layers,
+                                                  prb_share=prb_share)),  # fmt: skip
+        latency_ms=float(kpi.latency_ms(scs_khz=serving.scs_khz, prb_load=own_load))
+        if cqi > 0 else math.inf,
+        zone=radio.zone_at(x, y),
+    )  # fmt: skip
+
+
+def _load(activity: float | Mapping[str, float], name: str) -> float:
+    value = activity.get(name, 1.0) if isinstance(activity, Mapping) else activity
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"activity of cell {name!r} must be in [0, 1]; got {value!r}")
+    return float(value)
+
+
+def _with_extra_noise(signal_dbm: float, sinr: float, extra_dbm: float) -> float:
+    # add the external interferer to the interference-plus-noise the SINR already holds
+    rest_mw = 10 ** ((signal_dbm - sinr) / 10) + 10 ** (extra_dbm / 10)
+    return signal_dbm - 10 * math.log10(rest_mw)
+
+
+def network_snapshot(
+    radio: RadioMap,
+    ues: Sequence[UeDemand],
+    cells: Sequence[CellSite] | None = None,
+    *,
+    rounds: int = 3,
+    **ue_options,
+) -> tuple[dict[str, UeKpis], dict[str, CellLoad]]:
+    """Per-UE KPIs and per-cell load when `ues` ask for their demand at once.
+
+    Each UE takes the PRB share demand / (its full-carrier rate); a cell whose shares sum
+    past 1 scales them all down (proportional fair in the long run). The cells' PRB use
+    becomes their activity for the next round, since interference follows load.
+    """
+    cells = list(radio.layout.cells if cells is None else cells)
+    activity = {c.name: 1.0 for c in cells}
+    for _ in range(max(rounds, 1)):
+        full = {u.name: ue_kpis(radio, (u.x_m, u.y_m), cells, activity=activity, **ue_options)
+                for u in ues}  # fmt: skip
+        shares = _prb_shares(ues, full)
+        use = {c.name: min(1.0, sum(s for u, s in shares.items() if full[u].serving_cell == c.name))
+               for c in cells}  # fmt: skip
+        activity = {name: max(value, 0.01) for name, value in use.items()}
+    result: dict[str, UeKpis] = {}
+    for u in ues:
+        cell = full[u.name].serving_cell
+        share = _granted(shares, full, u.name, cell)
+        result[u.name] = ue_kpis(radio, (u.x_m, u.y_m), cells, activity=activity,
+                                 prb_share=share, **ue_options)  # fmt: skip
+    return result, _cell_loads(cells, ues, result, use)
+
+
+def _prb_shares(ues: Sequence[UeDemand], full: Mapping[str, UeKpis]) -> dict[str, float]:
+    shares = {}
+    for u in ues:
+        rate = full[u.name].throughput_mbps
+        if u.demand_mbps < 0:
+            raise ValueError(f"UE {u.name!r}: demand_mbps must be ≥ 0; got {u.demand_mbps!r}")
+        shares[u.name] = min(1.0, u.demand_mbps / rate) if rate > 0 else 0.0
+    return shares
+
+
+def _granted(shares, full, ue_name: str, cell: str | None) -> float:
+    if cell is None:
+        return 0.0
+    total = sum(s for u, s in shares.items() if full[u].serving_cell == cell)
+    return shares[ue_name] / max(total, 1.0)
+
+
+def _cell_loads(cells, ues, result: Mapping[str, UeKpis], use) -> dict[str, CellLoad]:
+    loads = {}
+    for cell in cells:
+        mine = [u for u in ues if result[u.name].serving_cell == cell.name]
+        served = sum(min(u.demand_mbps, result[u.name].throughput_mbps) for u in mine)
+        loads[cell.name] = CellLoad(
+            name=cell.name,
+            connected_ues=len(mine),
+            prb_utilisation=round(use[cell.name], 4),
+            prbs_used=int(round(use[cell.name] * cell.n_rb)),
+            demand_mbps=sum(u.demand_mbps for u in mine),
+            throughput_mbps=served,
+        )
+    return loads

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="The progress service's database; SQLite under home by default."
     )
+    stack_id: str | None = Field(
+        None, description="Marks every process of one `senlab up`, so that none outlives it."
+    )
+    local_fleet: bool = Field(
+        True, description="Run the device fleet as a hub service here (off when it runs elsewhere)."
+    )
     demo: bool = Field(False, description="Seed the demo cohort (set by `senlab up --demo`).")
     authenticator: Literal["native", "dummy"] = Field(
         "native", description="`native` (accounts with admin approval) or `dummy` (tests only)."
@@ -81,6 +87,21 @@ class Settings(BaseSettings):
     )
     broker_max_queued: int = Field(
         100_000, ge=1000, description="Messages Mosquitto queues per slow subscriber."
+    )
+    grading_workers: int = Field(
+        0, ge=0, description="Autograding worker processes; 0 sizes the pool to the machine."
+    )
+    grading_poll_seconds: float = Field(
+        10.0, gt=0, le=30, description="How often the autograder looks for new submissions."
+    )
+    grading_cell_timeout: int = Field(
+        30, ge=1, description="Seconds one notebook cell may run while autograding."
+    )
+    grading_memory_mb: int = Field(
+        2048, ge=256, description="Address-space limit of a sandboxed grading kernel, MiB."
+    )
+    grading_uid_base: int = Field(
+        61000, ge=1000, description="First of the uids sandboxed grading kernels run as."
     )
 
     @field_validator("home")
@@ -140,6 +161,17 @@ class Settings(BaseSettings):
         token = self.admin_token_value()
         if token is not None and len(token) < 32:
             raise ValueError("SENLAB_ADMIN_TOKEN must be at least 32 characters in production")
+
+
+def process_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment for a child process: ours, with the settings written out in full."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"SENLAB_{name.upper()}"] = str(value)
+    env.update(extra)
+    return env
 
 
 def get_settings() -> Settings:

@@ -23,9 +23,7 @@ def mosquitto_hash(password: str, *, iterations: int = PBKDF2_ITERATIONS) -> str
     """Hash `password` in the `$7$` format that Mosquitto's password_file reads."""
     salt = os.urandom(SALT_BYTES)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
-    return "$7${}${}${}".format(
-        iterations, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    )
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def verify_mosquitto_hash(password: str, stored: str) -> bool:

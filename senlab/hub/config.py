@@ -26,12 +26,18 @@ def venv_bin() -> Path:
     return Path(sys.executable).parent
 
 
+def search_path() -> str:
+    """PATH for services and servers: this venv first, then the system's programs."""
+    return os.pathsep.join([str(venv_bin()), "/usr/local/bin", "/usr/bin", "/bin",
+                            "/usr/local/sbin", "/usr/sbin", "/sbin"])
+
+
 def service_environment(settings: Settings) -> dict[str, str]:
     """What a SenLab service needs to rebuild the same settings: the SENLAB_ variables."""
-    env = {"PATH": f"{venv_bin()}{os.pathsep}{os.defpath}", "PYTHONUNBUFFERED": "1"}
+    env = {"PATH": search_path(), "PYTHONUNBUFFERED": "1"}
     for name, value in settings.model_dump(exclude_none=True).items():
-        if isinstance(value, SecretStr):
-            continue  # secrets stay with the hub; services get their own hub tokens
+        if isinstance(value, SecretStr) or Settings.model_fields[name].validation_alias:
+            continue  # secrets stay with the hub; the hub gives each service its own
         env[f"SENLAB_{name.upper()}"] = str(value)
     return env
 
@@ -50,8 +56,11 @@ def managed_services(settings: Settings) -> list[dict]:
             "oauth_no_confirm": True,
             "display": True,
         },
-        {"name": "fleet", "command": [python, "-m", "senlab.fleet"], "environment": env},
     ]
+    if settings.local_fleet:
+        services.append(
+            {"name": "fleet", "command": [python, "-m", "senlab.fleet"], "environment": env}
+        )
     token = settings.admin_token_value()
     if token:
         services.append({"name": ADMIN_SERVICE, "api_token": token})
@@ -95,9 +104,11 @@ def configure_spawner(c, settings: Settings) -> None:
     c.Spawner.start_timeout = settings.spawner_timeout
     c.Spawner.http_timeout = settings.spawner_timeout
     c.Spawner.environment = {
-        "PATH": f"{venv_bin()}{os.pathsep}{os.defpath}",
+        "PATH": search_path(),
         "SENLAB_PROGRESS_URL": f"{settings.hub_url}/services/progress/",
     }
+    if settings.stack_id:
+        c.Spawner.environment["SENLAB_STACK_ID"] = settings.stack_id
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!user",
                                      "access:services!service=progress", "read:users!user"]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
@@ -123,9 +134,13 @@ def configure(c, settings: Settings) -> None:
         str(settings.repo_root / "node_modules" / ".bin" / "configurable-http-proxy")
     ]
     c.ConfigurableHTTPProxy.pid_file = str(home / "proxy.pid")
-    c.JupyterHub.services = managed_services(settings)
+    services = managed_services(settings)
+    c.JupyterHub.services = services
     token = settings.admin_token_value()
-    c.JupyterHub.load_roles = hub_roles(admin_service=ADMIN_SERVICE if token else None)
+    c.JupyterHub.load_roles = hub_roles(
+        services=[service["name"] for service in services],
+        admin_service=ADMIN_SERVICE if token else None,
+    )
     if settings.demo:
         c.JupyterHub.load_groups = hub_groups(demo_cohort())
     configure_auth(c, settings)

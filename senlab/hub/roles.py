@@ -19,7 +19,7 @@ ROLE_GROUPS = {
 PROGRESS = "access:services!service=progress"
 
 
-def hub_roles(*, admin_service: str | None = None) -> list[dict]:
+def hub_roles(*, services: list[str], admin_service: str | None = None) -> list[dict]:
     """`c.JupyterHub.load_roles`: one role per group, and the services' rights."""
     roles = [
         {
@@ -51,7 +51,7 @@ def hub_roles(*, admin_service: str | None = None) -> list[dict]:
             "name": "senlab-services",
             "description": "SenLab's own services: they read users and groups",
             "scopes": ["list:users", "read:users", "read:groups", "list:groups"],
-            "services": ["progress", "fleet"],
+            "services": [name for name in services if name in {"progress", "fleet"}],
         },
     ]
     if admin_service:

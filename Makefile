@@ -1,0 +1,59 @@
+# SenLab: `make up` runs the whole stack, `make test` runs every test.
+# Each target installs what it needs first; nothing depends on a step done by hand.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian's Python, so that every system account (each trainee's server, the grading
+# sandbox) can run the virtualenv; fall back to whatever python3 is on PATH.
+PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
+STAMP := $(VENV)/.installed
+CHP := node_modules/.bin/configurable-http-proxy
+PYTEST := $(BIN)/pytest
+
+.PHONY: up test test-fast test-integration test-postgres lint docs bench deps-run deps-test clean
+
+up: deps-run
+	$(BIN)/senlab up --demo
+
+test: deps-test lint
+	$(PYTEST) -q
+	$(MAKE) --no-print-directory docs-strict
+
+test-fast: $(STAMP)
+	$(PYTEST) -q -m "not integration and not postgres and not browser"
+
+test-integration: deps-test
+	$(PYTEST) -q -m "integration or browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check senlab lab_devices tests bench
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build
+
+docs-strict: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+$(STAMP): pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip install --python $(BIN)/python -e '.[dev]'
+	@touch $@
+
+$(CHP): package.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+deps-run: $(STAMP) $(CHP)
+	@scripts/ensure-debs mosquitto:mosquitto mosquitto-clients:mosquitto_pub
+
+deps-test: deps-run
+	@scripts/ensure-debs bubblewrap:bwrap chromium:chromium postgresql:pg_ctlcluster
+
+bench: deps-run
+	$(BIN)/python bench/coverage.py
+	$(BIN)/python bench/fleet.py --devices 2000 --seconds 60
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

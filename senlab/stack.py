@@ -1,0 +1,200 @@
+"""`senlab up`: check what the stack needs, write its configs, run the hub, stop it all.
+
+The hub is the supervisor: it starts the broker, the progress service and the fleet, and
+restarts them. This module only starts the hub, waits until it answers, and on Ctrl-C or
+SIGTERM stops it and makes sure that nothing it started is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from senlab.broker import BrokerAccounts, write_broker_config
+from senlab.hub.cohort import demo_cohort
+from senlab.hub.config import venv_bin
+from senlab.settings import Settings, process_environment
+
+STOP_SECONDS = 12  # the hub's own clean-up; everything is gone within 15 s
+
+
+class StackError(RuntimeError):
+    """The stack cannot start; the message says what is missing or taken."""
+
+
+def proxy_command(settings: Settings) -> Path:
+    return settings.repo_root / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def check_dependencies(settings: Settings) -> None:
+    """Stop early, naming the missing program, rather than fail deep inside the hub."""
+    missing = []
+    if shutil.which(settings.mosquitto) is None:
+        missing.append(f"Mosquitto ({settings.mosquitto!r}): apt-get install mosquitto, "
+                       "or run `make up`, which installs it")
+    if shutil.which("node") is None:
+        missing.append("Node.js ('node'), which runs the hub's proxy: apt-get install nodejs")
+    if not proxy_command(settings).exists():
+        missing.append(f"configurable-http-proxy ({proxy_command(settings)}): run "
+                       "`npm install` in the repository, or `make up`")
+    if missing:
+        raise StackError("missing: " + "; ".join(missing))
+
+
+def stack_ports(settings: Settings) -> list[tuple[str, str, int]]:
+    return [
+        ("SENLAB_HUB_PORT", settings.hub_ip, settings.hub_port),
+        ("SENLAB_HUB_API_PORT", "127.0.0.1", settings.hub_api_port),
+        ("SENLAB_PROXY_API_PORT", "127.0.0.1", settings.proxy_api_port),
+        ("SENLAB_PROGRESS_PORT", "127.0.0.1", settings.progress_port),
+        ("SENLAB_FLEET_PORT", "127.0.0.1", settings.fleet_port),
+        ("SENLAB_MQTT_PORT", settings.mqtt_host, settings.mqtt_port),
+    ]
+
+
+def check_ports(settings: Settings) -> None:
+    """Refuse to start when a port is taken, naming the port and its setting."""
+    seen: dict[int, str] = {}
+    for name, host, port in stack_ports(settings):
+        if port in seen:
+            raise StackError(f"{name} and {seen[port]} are both {port}: give each its own port")
+        seen[port] = name
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as err:
+                raise StackError(
+                    f"port {port} on {host} ({name}) is taken ({err.strerror}): stop what "
+                    f"uses it or set {name} to a free port"
+                ) from err
+
+
+def check_home_reachable(settings: Settings) -> None:
+    """As root, Mosquitto and each trainee's account must be able to reach SENLAB_HOME."""
+    if os.geteuid() != 0:
+        return
+    for folder in [settings.home, *settings.home.parents]:
+        if folder.exists() and not folder.stat().st_mode & 0o001:
+            raise StackError(
+                f"SENLAB_HOME {settings.home} is not reachable by the broker's and the "
+                f"trainees' accounts: {folder} is mode {folder.stat().st_mode & 0o777:o}; "
+                "choose another SENLAB_HOME or `chmod o+x` that folder"
+            )
+
+
+def prepare(settings: Settings) -> None:
+    """Write the configs under SENLAB_HOME: folders, broker accounts and Mosquitto's file."""
+    check_home_reachable(settings)
+    for folder in (settings.home, settings.log_dir, settings.home / "users"):
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o711)  # others may pass through, not list
+    if settings.demo:
+        accounts = BrokerAccounts(settings)
+        for name in demo_cohort().usernames():
+            accounts.trainee(name)
+    write_broker_config(settings)
+
+
+def processes_of(stack_id: str) -> Iterator[int]:
+    """Processes of one `senlab up`: they carry its SENLAB_STACK_ID in their environment."""
+    marker = f"SENLAB_STACK_ID={stack_id}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            yield int(entry.name)
+
+
+def terminate_leftovers(stack_id: str, grace: float = 2.0) -> list[int]:
+    """SIGTERM, then SIGKILL, whatever this stack left running; return their pids."""
+    pids = list(processes_of(stack_id))
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    for pid in pids:
+        if _alive(pid):
+            _signal(pid, signal.SIGKILL)
+    return pids
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class Hub:
+    """The JupyterHub process of one `senlab up`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings.model_copy(update={"stack_id": uuid.uuid4().hex})
+        self.log_path = settings.log_dir / "hub.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        config = self.settings.repo_root / "hub_config" / "jupyterhub_config.py"
+        env = process_environment(
+            self.settings, PATH=f"{venv_bin()}{os.pathsep}{os.environ.get('PATH', os.defpath)}"
+        )
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the hub writes it until it exits
+        self.proc = subprocess.Popen(
+            [str(venv_bin() / "jupyterhub"), "-f", str(config)],
+            cwd=self.settings.home, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the hub answers through its proxy, or fail naming the log."""
+        assert self.proc is not None
+        url = f"{self.settings.hub_url}/hub/health"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise StackError(f"the hub exited with status {self.proc.returncode}; "
+                                 f"see {self.log_path}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"the hub did not answer at {url} within {timeout:.0f} s; "
+                         f"see {self.log_path}")
+
+    def stop(self) -> None:
+        """Ask the hub to stop its servers, services and proxy; then clear what is left."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        assert self.settings.stack_id is not None
+        terminate_leftovers(self.settings.stack_id)

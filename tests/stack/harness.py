@@ -103,7 +103,6 @@ def start_stack(tmp: Path, **extra_env: str) -> Stack:
     ports = dict(zip(PORT_SETTINGS, free_ports(len(PORT_SETTINGS)), strict=True))
     home = tmp / "home"
     env = {key: value for key, value in os.environ.items() if not key.startswith("SENLAB_")}
-    env["SENLAB_LOCAL_FLEET"] = "false"  # TEMP
     env.update({f"SENLAB_{name}": str(port) for name, port in ports.items()})
     env.update(SENLAB_HOME=str(home), SENLAB_DEMO_PASSWORD=DEMO_PASSWORD, **extra_env)
     output = tmp / "senlab-up.log"

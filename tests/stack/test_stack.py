@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from tests.stack.harness import DEMO_PASSWORD, Stack, login, process_environ
 
 pytestmark = pytest.mark.integration
-SERVICES = ("broker", "progress")
+SERVICES = ("broker", "progress", "fleet")
 
 
 def mqtt_connect(port: int, username: str | None, password: str | None) -> tuple[mqtt.Client, int]:

@@ -1,0 +1,52 @@
+"""The app factory: engine, sessions, hub auth and routes, all from one Settings."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+
+from senlab.progress import db
+from senlab.progress.auth import STATE_COOKIE, HubIdentityResolver, LoginRequired
+from senlab.progress.goals import goals_path, load_goals
+from senlab.progress.metrics import ServiceMetrics
+from senlab.progress.routes import ROUTERS
+from senlab.settings import Settings
+
+
+def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
+    """Build the service. Migrations run first unless the caller has run them."""
+    prefix = settings.hub_service_prefix.rstrip("/")
+    app = FastAPI(
+        title="SenLab progress",
+        description="Who learned what, against Đồng Tháp's 5G/IoT workforce targets.",
+        version="1",
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+    )
+    engine = db.make_engine(settings.db_url)
+    if migrate:
+        db.migrate(engine)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = db.session_factory(engine)
+    app.state.resolver = HubIdentityResolver(settings)
+    app.state.metrics = ServiceMetrics(app.state.sessions)
+    app.state.indicators = load_goals(goals_path(settings.home))
+    # One writer at a time: SQLite allows no more, and PostgreSQL retries are rarer.
+    app.state.ingest_lock = threading.Lock()
+    for router in ROUTERS:
+        app.include_router(router, prefix=prefix)
+    app.add_exception_handler(LoginRequired, _redirect_to_login)
+    return app
+
+
+async def _redirect_to_login(request: Request, error: Exception) -> RedirectResponse:
+    assert isinstance(error, LoginRequired)
+    url, state = request.app.state.resolver.authorize_url(error.next_url)
+    response = RedirectResponse(url, status_code=302)
+    response.set_cookie(STATE_COOKIE, state, max_age=600, httponly=True,
+                        path=request.app.state.settings.hub_service_prefix, samesite="lax")
+    return response

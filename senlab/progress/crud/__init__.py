@@ -1,0 +1,1 @@
+"""Database operations of the progress service; every function takes keyword-only args."""

@@ -1,0 +1,166 @@
+"""Deciding completions from a course's criteria, and issuing certificates for them."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from senlab.progress.crud.sql import chunks, insert_ignoring_conflicts
+from senlab.progress.event_types import EventIn
+from senlab.progress.models import (
+    Certificate,
+    CheckResult,
+    Completion,
+    Course,
+    Enrolment,
+    Grade,
+    Lab,
+)
+
+Pair = tuple[int, str]
+# Crockford's base32 without look-alikes: a code read aloud or typed stays unambiguous.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_certificate_code() -> str:
+    """A random verification code such as ``SL-7K2Q-M9XD-4T``."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    return f"SL-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@dataclass
+class CourseCriteria:
+    """What a course asks for: graded assignments, a pass mark, passed lab checks."""
+
+    course_id: str
+    assignments: list[str]
+    pass_percent: float
+    lab_checks: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def automatic(self) -> bool:
+        return bool(self.assignments) or any(self.lab_checks.values())
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"assignments": self.assignments, "pass_percent": self.pass_percent,
+                "lab_checks": self.lab_checks}
+
+
+def load_criteria(session: Session, course_ids: set[str]) -> dict[str, CourseCriteria]:
+    criteria = {
+        course.id: CourseCriteria(course.id, list(course.assignments), course.pass_percent)
+        for course in session.scalars(select(Course).where(Course.id.in_(sorted(course_ids))))
+    }
+    for lab in session.scalars(select(Lab).where(Lab.course_id.in_(sorted(course_ids)))):
+        criteria[lab.course_id].lab_checks[lab.id] = list(lab.checks)
+    return criteria
+
+
+def evaluate_completions(session: Session, *, pairs: list[Pair]) -> None:
+    """Refresh the totals of these enrolments and complete those that now meet criteria."""
+    if not pairs:
+        return
+    criteria = load_criteria(session, {course for _, course in pairs})
+    for part in chunks(pairs):
+        _evaluate_part(session, list(part), criteria)
+
+
+def _evaluate_part(session: Session, pairs: list[Pair],
+                   criteria: dict[str, CourseCriteria]) -> None:
+    grades: dict[Pair, dict[str, tuple[float, float, datetime]]] = defaultdict(dict)
+    for trainee, course, assignment, score, max_score, at in session.execute(
+            select(Grade.trainee_id, Grade.course_id, Grade.assignment, Grade.score,
+                   Grade.max_score, Grade.recorded_at)
+            .where(tuple_(Grade.trainee_id, Grade.course_id).in_(pairs))):
+        grades[(trainee, course)][assignment] = (score, max_score, at)
+    checks = _check_results(session, pairs, criteria)
+    done = set(session.execute(
+        select(Completion.trainee_id, Completion.course_id)
+        .where(tuple_(Completion.trainee_id, Completion.course_id).in_(pairs))))
+    totals, completions = [], []
+    for pair in pairs:
+        graded = grades.get(pair, {})
+        totals.append({"trainee_id": pair[0], "course_id": pair[1],
+                       "score_total": sum(g[0] for g in graded.values()),
+                       "max_score_total": sum(g[1] for g in graded.values())})
+        if pair in done or pair[1] not in criteria:
+            continue
+        met_at = _criteria_met_at(criteria[pair[1]], graded, checks.get(pair[0], {}))
+        if met_at is not None:
+            completions.append((pair, met_at, criteria[pair[1]].snapshot()))
+    session.execute(update(Enrolment), totals)
+    _complete(session, completions)
+
+
+def _check_results(session: Session, pairs: list[Pair], criteria: dict[str, CourseCriteria]
+                   ) -> dict[int, dict[tuple[str, str], tuple[bool, datetime]]]:
+    labs = sorted({lab for _, course in pairs if course in criteria
+                   for lab in criteria[course].lab_checks})
+    results: dict[int, dict[tuple[str, str], tuple[bool, datetime]]] = defaultdict(dict)
+    if not labs:
+        return results
+    trainees = sorted({trainee for trainee, _ in pairs})
+    for trainee, lab, check, passed, at in session.execute(
+            select(CheckResult.trainee_id, CheckResult.lab_id, CheckResult.check_id,
+                   CheckResult.passed, CheckResult.checked_at)
+            .where(CheckResult.trainee_id.in_(trainees), CheckResult.lab_id.in_(labs))):
+        results[trainee][(lab, check)] = (passed, at)
+    return results
+
+
+def _criteria_met_at(criteria: CourseCriteria, graded: dict[str, tuple[float, float, datetime]],
+                     checks: dict[tuple[str, str], tuple[bool, datetime]]) -> datetime | None:
+    """When the last requirement was met, or None if one still is not."""
+    if not criteria.automatic:
+        return None
+    times: list[datetime] = []
+    if criteria.assignments:
+        if any(name not in graded for name in criteria.assignments):
+            return None
+        score = sum(graded[name][0] for name in criteria.assignments)
+        best = sum(graded[name][1] for name in criteria.assignments)
+        if best <= 0 or 100.0 * score / best < criteria.pass_percent:
+            return None
+        times += [graded[name][2] for name in criteria.assignments]
+    for lab, lab_checks in criteria.lab_checks.items():
+        for check in lab_checks:
+            passed, at = checks.get((lab, check), (False, None))
+            if not passed:
+                return None
+            times.append(at)
+    return max(times)
+
+
+def _complete(session: Session, completions: list[tuple[Pair, datetime, dict[str, Any]]]
+              ) -> None:
+    if not completions:
+        return
+    insert_ignoring_conflicts(session, Completion, (
+        {"trainee_id": t, "course_id": c, "completed_at": at, "criteria": snapshot}
+        for (t, c), at, snapshot in completions), keys=["trainee_id", "course_id"])
+    session.execute(update(Enrolment), [
+        {"trainee_id": t, "course_id": c, "completed_at": at} for (t, c), at, _ in completions])
+    insert_ignoring_conflicts(session, Certificate, (
+        {"code": new_certificate_code(), "trainee_id": t, "course_id": c, "issued_at": at}
+        for (t, c), at, _ in completions), keys=["trainee_id", "course_id"])
+
+
+def record_manual_completions(session: Session, *, events: list[EventIn],
+                              trainee_ids: dict[str, int]) -> None:
+    """Complete courses on an explicit ``course.completed`` event (criteria: manual)."""
+    latest: dict[Pair, EventIn] = {}
+    for item in sorted(events, key=lambda e: e.occurred_at):
+        latest.setdefault((trainee_ids[item.data["trainee"]], item.data["course"]), item)
+    if not latest:
+        return
+    done = set(session.execute(
+        select(Completion.trainee_id, Completion.course_id)
+        .where(tuple_(Completion.trainee_id, Completion.course_id).in_(list(latest)))))
+    _complete(session, [(pair, item.occurred_at, {"manual": True, "note": item.data["note"]})
+                        for pair, item in latest.items() if pair not in done])

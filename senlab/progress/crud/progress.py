@@ -1,0 +1,126 @@
+"""Reading progress: one trainee, one course, one enterprise."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from senlab.progress import schemas
+from senlab.progress.models import (
+    Certificate,
+    CheckResult,
+    Course,
+    Enrolment,
+    Enterprise,
+    Grade,
+    Lab,
+    Trainee,
+)
+
+
+def get_trainee(session: Session, *, username: str) -> Trainee | None:
+    return session.scalar(select(Trainee).where(Trainee.username == username))
+
+
+def percent(score: float, best: float) -> float | None:
+    return round(100.0 * score / best, 2) if best > 0 else None
+
+
+def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineeProgress:
+    """Every course of `trainee`, with grades, checks, completion and certificate."""
+    grades: dict[str, list[schemas.GradePublic]] = defaultdict(list)
+    for grade in session.scalars(select(Grade).where(Grade.trainee_id == trainee.id)
+                                 .order_by(Grade.course_id, Grade.assignment)):
+        grades[grade.course_id].append(schemas.GradePublic(
+            assignment=grade.assignment, score=grade.score, max_score=grade.max_score,
+            recorded_at=grade.recorded_at))
+    checks: dict[str, list[schemas.CheckPublic]] = defaultdict(list)
+    for lab_course, check in session.execute(
+            select(Lab.course_id, CheckResult).join(Lab, Lab.id == CheckResult.lab_id)
+            .where(CheckResult.trainee_id == trainee.id)
+            .order_by(CheckResult.lab_id, CheckResult.check_id)):
+        checks[lab_course].append(schemas.CheckPublic(
+            lab=check.lab_id, check=check.check_id, passed=check.passed,
+            checked_at=check.checked_at))
+    codes = dict(session.execute(select(Certificate.course_id, Certificate.code)
+                                 .where(Certificate.trainee_id == trainee.id)).all())
+    courses = [
+        schemas.CourseOfTrainee(
+            course=course.id, title=course.title, enrolled_at=enrolment.enrolled_at,
+            lab_started_at=enrolment.lab_started_at,
+            score_percent=percent(enrolment.score_total, enrolment.max_score_total),
+            completed_at=enrolment.completed_at, certificate_code=codes.get(course.id),
+            grades=grades[course.id], checks=checks[course.id])
+        for enrolment, course in session.execute(
+            select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.trainee_id == trainee.id).order_by(Course.id))
+    ]
+    enterprise = session.get(Enterprise, trainee.enterprise_id) if trainee.enterprise_id \
+        else None
+    return schemas.TraineeProgress(
+        username=trainee.username, full_name=trainee.full_name,
+        enterprise=trainee.enterprise_id, park=enterprise.park_id if enterprise else None,
+        courses=courses)
+
+
+def funnels(session: Session, *, course_ids: list[str] | None = None,
+            enterprise_ids: frozenset[str] | None = None, park_id: str | None = None
+            ) -> dict[str, schemas.Funnel]:
+    """Per course: enrolled → started a lab → passed a check → completed."""
+    query = select(
+        Enrolment.course_id, func.count(),
+        func.count(Enrolment.lab_started_at), func.count(Enrolment.check_passed_at),
+        func.count(Enrolment.completed_at)).group_by(Enrolment.course_id)
+    if course_ids is not None:
+        query = query.where(Enrolment.course_id.in_(course_ids))
+    if enterprise_ids is not None or park_id is not None:
+        query = query.join(Trainee, Trainee.id == Enrolment.trainee_id)
+        if enterprise_ids is not None:
+            query = query.where(Trainee.enterprise_id.in_(sorted(enterprise_ids)))
+        if park_id is not None:
+            query = query.join(Enterprise, Enterprise.id == Trainee.enterprise_id).where(
+                Enterprise.park_id == park_id)
+    return {course: schemas.Funnel(enrolled=n, started_lab=s, passed_check=p, completed=c)
+            for course, n, s, p, c in session.execute(query)}
+
+
+def course_progress(session: Session, *, course: Course, enterprise_ids: frozenset[str] | None,
+                    limit: int, offset: int) -> schemas.CourseProgress:
+    """A course's funnel and a page of its trainees (only `enterprise_ids`' if given)."""
+    funnel = funnels(session, course_ids=[course.id], enterprise_ids=enterprise_ids).get(
+        course.id, schemas.Funnel(enrolled=0, started_lab=0, passed_check=0, completed=0))
+    query = (select(Trainee.username, Trainee.enterprise_id, Enrolment)
+             .join(Enrolment, Enrolment.trainee_id == Trainee.id)
+             .where(Enrolment.course_id == course.id))
+    if enterprise_ids is not None:
+        query = query.where(Trainee.enterprise_id.in_(sorted(enterprise_ids)))
+    rows = session.execute(query.order_by(Trainee.username).limit(limit).offset(offset))
+    trainees = [schemas.TraineeInCourse(
+        username=name, enterprise=enterprise,
+        score_percent=percent(e.score_total, e.max_score_total),
+        lab_started_at=e.lab_started_at, completed_at=e.completed_at)
+        for name, enterprise, e in rows]
+    return schemas.CourseProgress(course=course.id, title=course.title, funnel=funnel,
+                                  trainees=trainees, total_trainees=funnel.enrolled,
+                                  limit=limit, offset=offset)
+
+
+def enterprise_progress(session: Session, *, enterprise: Enterprise
+                        ) -> schemas.EnterpriseProgress:
+    """An enterprise's staff and their courses, with a funnel per course."""
+    titles = dict(session.execute(select(Course.id, Course.title)).all())
+    per_course = funnels(session, enterprise_ids=frozenset({enterprise.id}))
+    counts = session.execute(
+        select(Trainee.username, Trainee.full_name, func.count(Enrolment.course_id),
+               func.count(Enrolment.completed_at))
+        .outerjoin(Enrolment, Enrolment.trainee_id == Trainee.id)
+        .where(Trainee.enterprise_id == enterprise.id)
+        .group_by(Trainee.id).order_by(Trainee.username))
+    return schemas.EnterpriseProgress(
+        enterprise=enterprise.id, name=enterprise.name, park=enterprise.park_id,
+        courses=[schemas.CourseFunnel(course=c, title=titles.get(c, c), funnel=f)
+                 for c, f in sorted(per_course.items())],
+        trainees=[schemas.TraineeSummary(username=u, full_name=n, courses_enrolled=e,
+                                         courses_completed=d) for u, n, e, d in counts])

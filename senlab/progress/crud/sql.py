@@ -1,0 +1,52 @@
+"""Small SQL helpers shared by the crud modules: dialect upserts and chunked IN lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+# Stays under SQLite's and PostgreSQL's limits on bound parameters per statement.
+CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """An INSERT for `model` that knows ON CONFLICT on SQLite and PostgreSQL."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(model)
+    if name == "sqlite":
+        return sqlite.insert(model)
+    raise RuntimeError(f"unsupported database dialect {name!r} (use SQLite or PostgreSQL)")
+
+
+def insert_ignoring_conflicts(session: Session, model: Any, rows: Iterable[dict[str, Any]],
+                              *, keys: list[str]) -> None:
+    """Insert `rows`, leaving alone any row whose `keys` already exist."""
+    rows = list(rows)
+    if rows:
+        statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=keys)
+        session.execute(statement, rows)
+
+
+def upsert_latest(session: Session, model: Any, rows: list[dict[str, Any]], *,
+                  keys: list[str], values: list[str], time_column: str) -> None:
+    """Insert `rows`, or update `values` where the row's time is not older than the stored one."""
+    if not rows:
+        return
+    statement = dialect_insert(session, model)
+    table = model.__table__
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: statement.excluded[name] for name in [*values, time_column]},
+        where=statement.excluded[time_column] >= table.c[time_column],
+    )
+    session.execute(statement, rows)

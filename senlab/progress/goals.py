@@ -1,0 +1,224 @@
+"""The plan's training indicators: loaded from YAML, computed from certificates, projected.
+
+An indicator's actual value at a date counts the certificates issued up to the end of
+that day. The trend is the value at the same day of each of the last six months (the
+last point is the as-of date); the projection is the least-squares line through it,
+taken to the period's deadline, never below the actual value (certificates are not
+withdrawn) and never above 100 for a percentage.
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from senlab.progress import schemas
+from senlab.progress.models import Certificate, Course, Enterprise, Park, Trainee
+
+SHIPPED_GOALS = Path(__file__).resolve().parent / "data" / "goals.yaml"
+TREND_MONTHS = 6
+
+
+class Computation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["certified_trainees", "enterprises_with_certified", "parks_with_certified"]
+    course_tags: list[str] = Field(min_length=1)
+
+
+class PeriodTargetSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str
+    deadline: date
+    target: float = Field(ge=0)
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    title_vi: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    section: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    derivation: str = ""
+    computation: Computation
+    targets: list[PeriodTargetSpec] = Field(min_length=1)
+
+    @property
+    def is_share(self) -> bool:
+        return self.computation.kind != "certified_trainees"
+
+    def target_for(self, as_of: date, period: str | None) -> PeriodTargetSpec:
+        """The named period's target, else the first one not yet past at `as_of`."""
+        ordered = sorted(self.targets, key=lambda t: t.deadline)
+        if period is not None:
+            for target in ordered:
+                if target.period == period:
+                    return target
+            raise KeyError(period)
+        return next((t for t in ordered if t.deadline >= as_of), ordered[-1])
+
+
+class GoalsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class GoalsFileError(ValueError):
+    """The goals YAML is malformed; the message names the file and the field."""
+
+
+def load_goals(path: Path = SHIPPED_GOALS) -> list[Indicator]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return GoalsFile.model_validate(raw).indicators
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise GoalsFileError(f"{path}: {problems}") from error
+    except yaml.YAMLError as error:
+        raise GoalsFileError(f"{path}: not valid YAML: {error}") from error
+
+
+def goals_path(home: Path) -> Path:
+    """DOST's edited copy in SENLAB_HOME if there is one, else the shipped file."""
+    edited = home / "goals.yaml"
+    return edited if edited.exists() else SHIPPED_GOALS
+
+
+@dataclass(frozen=True)
+class Filters:
+    park: str | None = None
+    enterprise: str | None = None
+    course: str | None = None
+    enterprises: frozenset[str] | None = None  # a manager's scope
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"park": self.park, "enterprise": self.enterprise, "course": self.course}
+
+
+@dataclass(frozen=True)
+class CertifiedFact:
+    trainee_id: int
+    course_tags: frozenset[str]
+    issued_at: datetime
+    enterprise_id: str | None
+    park_id: str | None
+
+
+class ProgressFacts:
+    """The certificates, enterprises and parks in the filters' scope, read once."""
+
+    def __init__(self, session: Session, filters: Filters):
+        tags = {cid: frozenset(t) for cid, t in session.execute(
+            select(Course.id, Course.tags))}
+        enterprise_query = select(Enterprise.id, Enterprise.park_id)
+        enterprise_query = _scoped(enterprise_query, filters, Enterprise.id, Enterprise.park_id)
+        self.enterprises = dict(session.execute(enterprise_query).all())
+        parks = set(session.scalars(select(Park.id)))
+        if filters.park or filters.enterprise or filters.enterprises is not None:
+            parks = set(self.enterprises.values())
+        self.parks = parks
+        query = (select(Certificate.trainee_id, Certificate.course_id, Certificate.issued_at,
+                        Trainee.enterprise_id, Enterprise.park_id)
+                 .join(Trainee, Trainee.id == Certificate.trainee_id)
+                 .outerjoin(Enterprise, Enterprise.id == Trainee.enterprise_id))
+        query = _scoped(query, filters, Trainee.enterprise_id, Enterprise.park_id)
+        if filters.course:
+            query = query.where(Certificate.course_id == filters.course)
+        self.facts = [CertifiedFact(t, tags.get(c, frozenset()), at, e, p)
+                      for t, c, at, e, p in session.execute(query)]
+
+
+def _scoped(query, filters: Filters, enterprise_column, park_column):
+    if filters.park:
+        query = query.where(park_column == filters.park)
+    if filters.enterprise:
+        query = query.where(enterprise_column == filters.enterprise)
+    if filters.enterprises is not None:
+        query = query.where(enterprise_column.in_(sorted(filters.enterprises)))
+    return query
+
+
+def first_certified(facts: Iterable[CertifiedFact], tags: set[str], key: str
+                    ) -> dict[object, datetime]:
+    """For each trainee/enterprise/park (`key`), when it first had a matching certificate."""
+    first: dict[object, datetime] = {}
+    for fact in facts:
+        owner = getattr(fact, key)
+        if owner is None or not (fact.course_tags & tags):
+            continue
+        if owner not in first or fact.issued_at < first[owner]:
+            first[owner] = fact.issued_at
+    return first
+
+
+def values_at(indicator: Indicator, facts: ProgressFacts, days: list[date]) -> list[float]:
+    """The indicator's value at each day, counting certificates issued to the day's end."""
+    tags = set(indicator.computation.course_tags)
+    kind = indicator.computation.kind
+    if kind == "certified_trainees":
+        firsts = sorted(first_certified(facts.facts, tags, "trainee_id").values())
+        return [float(bisect_right(firsts, datetime.combine(d, time.max))) for d in days]
+    key, universe = ("park_id", facts.parks) if kind == "parks_with_certified" \
+        else ("enterprise_id", set(facts.enterprises))
+    if not universe:
+        return [0.0 for _ in days]
+    firsts = sorted(at for owner, at in first_certified(facts.facts, tags, key).items()
+                    if owner in universe)
+    return [round(100.0 * bisect_right(firsts, datetime.combine(d, time.max)) / len(universe), 2)
+            for d in days]
+
+
+def months_back(day: date, months: int) -> date:
+    """The same day `months` earlier, or the month's last day if it is shorter."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def project(trend: list[tuple[date, float]], deadline: date, *, cap: float | None) -> float:
+    """Least-squares line through the trend, at the deadline; not below the last value."""
+    actual = trend[-1][1]
+    days = np.array([(d - trend[0][0]).days for d, _ in trend], dtype=float)
+    values = np.array([v for _, v in trend], dtype=float)
+    slope, intercept = np.polyfit(days, values, 1)
+    projected = max(actual, float(intercept + slope * (deadline - trend[0][0]).days))
+    return round(min(projected, cap) if cap is not None else projected, 2)
+
+
+def indicator_status(indicator: Indicator, facts: ProgressFacts, as_of: date,
+                     period: str | None) -> schemas.IndicatorStatus:
+    target = indicator.target_for(as_of, period)
+    days = [months_back(as_of, k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    trend = list(zip(days, values_at(indicator, facts, days), strict=True))
+    projection = project(trend, target.deadline, cap=100.0 if indicator.is_share else None)
+    return schemas.IndicatorStatus(
+        id=indicator.id, title_vi=indicator.title_vi, title_en=indicator.title_en,
+        section=indicator.section, unit=indicator.unit,
+        computation=f"{indicator.computation.kind}({', '.join(indicator.computation.course_tags)})",
+        period=target.period, deadline=target.deadline, target=target.target,
+        actual=trend[-1][1], projection=projection, on_track=projection >= target.target,
+        trend=[schemas.TrendPoint(date=d, value=v) for d, v in trend],
+        targets=[schemas.PeriodTarget(period=t.period, deadline=t.deadline, target=t.target)
+                 for t in indicator.targets])
+
+
+def goals_report(session: Session, *, indicators: list[Indicator], as_of: date,
+                 period: str | None, filters: Filters) -> schemas.GoalsReport:
+    """Every indicator's target, actual value, trend and projection at `as_of`."""
+    facts = ProgressFacts(session, filters)
+    return schemas.GoalsReport(
+        as_of=as_of, filters=filters.as_dict(),
+        indicators=[indicator_status(i, facts, as_of, period) for i in indicators])

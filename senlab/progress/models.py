@@ -1,0 +1,156 @@
+"""SQLAlchemy models of the progress data. Alembic migrations make the schema.
+
+Times are stored as naive UTC. Trainees, managers and instructors are keyed by their
+hub username so that a hub identity maps to rows without another lookup table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: DateTime()}
+
+
+class Park(Base):
+    """An industrial park (KCN) or industrial cluster (CCN)."""
+
+    __tablename__ = "parks"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(3))  # KCN or CCN
+
+
+class Enterprise(Base):
+    """An enterprise in a park, whose technicians are trained."""
+
+    __tablename__ = "enterprises"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    park_id: Mapped[str] = mapped_column(ForeignKey("parks.id"), index=True)
+
+
+class Trainee(Base):
+    """A technician, linked to their hub user by name."""
+
+    __tablename__ = "trainees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    enterprise_id: Mapped[str | None] = mapped_column(
+        ForeignKey("enterprises.id"), index=True, nullable=True
+    )
+
+
+class ManagerAssignment(Base):
+    """An enterprise manager (hub username) and the enterprise they manage."""
+
+    __tablename__ = "manager_assignments"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+
+
+class InstructorAssignment(Base):
+    """An instructor (hub username) and a course they teach."""
+
+    __tablename__ = "instructor_assignments"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+
+
+class Course(Base):
+    """A course and its completion criteria."""
+
+    __tablename__ = "courses"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    assignments: Mapped[list[str]] = mapped_column(default=list)
+    pass_percent: Mapped[float] = mapped_column(Float, default=50.0)
+
+
+class Lab(Base):
+    """A live lab of a course and the checks it must pass."""
+
+    __tablename__ = "labs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    checks: Mapped[list[str]] = mapped_column(default=list)
+
+
+class Enrolment(Base):
+    """A trainee in a course, with running totals kept up to date on ingest."""
+
+    __tablename__ = "enrolments"
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    enrolled_at: Mapped[datetime]
+    lab_started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    check_passed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    score_total: Mapped[float] = mapped_column(Float, default=0.0)
+    max_score_total: Mapped[float] = mapped_column(Float, default=0.0)
+    completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    __table_args__ = (Index("ix_enrolments_course", "course_id", "completed_at"),)
+
+
+class Grade(Base):
+    """The latest grade of one assignment of one trainee (from nbgrader)."""
+
+    __tablename__ = "grades"
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    assignment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime]
+
+
+class CheckResult(Base):
+    """The latest result of one check of one lab for one trainee."""
+
+    __tablename__ = "check_results"
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), primary_key=True)
+    lab_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    check_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    checked_at: Mapped[datetime]
+
+
+class Completion(Base):
+    """A trainee met a course's criteria (a snapshot of which is kept)."""
+
+    __tablename__ = "completions"
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(index=True)
+    criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Certificate(Base):
+    """A certificate issued for a completion, checkable by its code."""
+
+    __tablename__ = "certificates"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    issued_at: Mapped[datetime] = mapped_column(index=True)
+    __table_args__ = (Index("uq_certificates_trainee_course", "trainee_id", "course_id",
+                            unique=True),)
+
+
+class Event(Base):
+    """The append-only event log, keyed by the client-made id."""
+
+    __tablename__ = "events"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

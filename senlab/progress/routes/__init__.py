@@ -1,0 +1,14 @@
+"""The service's routes, one module per concept; ROUTERS is the table the app mounts."""
+
+from senlab.progress.routes import (
+    certificates,
+    events,
+    goals,
+    health,
+    metrics,
+    progress,
+    xapi,
+)
+
+ROUTERS = [health.router, events.router, progress.router, goals.router,
+           certificates.router, metrics.router, xapi.router]

@@ -1,0 +1,133 @@
+"""The API's Pydantic schemas, apart from the SQLAlchemy models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class GradePublic(BaseModel):
+    assignment: str
+    score: float
+    max_score: float
+    recorded_at: datetime
+
+
+class CheckPublic(BaseModel):
+    lab: str
+    check: str
+    passed: bool
+    checked_at: datetime
+
+
+class CourseOfTrainee(BaseModel):
+    course: str
+    title: str
+    enrolled_at: datetime
+    lab_started_at: datetime | None
+    score_percent: float | None
+    completed_at: datetime | None
+    certificate_code: str | None
+    grades: list[GradePublic]
+    checks: list[CheckPublic]
+
+
+class TraineeProgress(BaseModel):
+    username: str
+    full_name: str
+    enterprise: str | None
+    park: str | None
+    courses: list[CourseOfTrainee]
+
+
+class Funnel(BaseModel):
+    enrolled: int
+    started_lab: int
+    passed_check: int
+    completed: int
+
+
+class TraineeInCourse(BaseModel):
+    username: str
+    enterprise: str | None
+    score_percent: float | None
+    lab_started_at: datetime | None
+    completed_at: datetime | None
+
+
+class CourseProgress(BaseModel):
+    course: str
+    title: str
+    funnel: Funnel
+    trainees: list[TraineeInCourse]
+    total_trainees: int
+    limit: int
+    offset: int
+
+
+class CourseFunnel(BaseModel):
+    course: str
+    title: str
+    funnel: Funnel
+
+
+class TraineeSummary(BaseModel):
+    username: str
+    full_name: str
+    courses_enrolled: int
+    courses_completed: int
+
+
+class EnterpriseProgress(BaseModel):
+    enterprise: str
+    name: str
+    park: str
+    courses: list[CourseFunnel]
+    trainees: list[TraineeSummary]
+
+
+class TrendPoint(BaseModel):
+    date: date
+    value: float
+
+
+class PeriodTarget(BaseModel):
+    period: str
+    deadline: date
+    target: float
+
+
+class IndicatorStatus(BaseModel):
+    id: str
+    title_vi: str
+    title_en: str
+    section: str
+    unit: str
+    computation: str
+    period: str
+    deadline: date
+    target: float
+    actual: float
+    projection: float
+    on_track: bool
+    trend: list[TrendPoint]
+    targets: list[PeriodTarget]
+
+
+class GoalsReport(BaseModel):
+    as_of: date
+    filters: dict[str, str | None]
+    indicators: list[IndicatorStatus]
+
+
+class CertificateVerification(BaseModel):
+    code: str
+    name: str
+    course: str
+    issued_on: date

@@ -1,0 +1,150 @@
+"""Posting events: idempotent, all-or-nothing, and applied to grades, checks, completions."""
+
+import uuid
+
+from sqlalchemy import func, select
+
+from senlab.progress.identity import Identity
+from senlab.progress.models import Certificate, CheckResult, Completion, Event, Grade
+from tests.progress.conftest import ADMIN, GRADER, course_event, event, in_session, post_events
+
+FLEET = Identity("fleet", kind="service")
+
+
+def grade(trainee, assignment, score, at="2026-03-01T08:00:00Z", course="iot101", best=10):
+    return event("grade.recorded", at, course=course, assignment=assignment,
+                 trainee=trainee, score=score, max_score=best)
+
+
+def count(app, model) -> int:
+    with in_session(app) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_batch_is_accepted_and_stored_once_when_resent(api, app):
+    batch = [grade("an", "a1", 7), grade("an", "a2", 9), grade("binh", "a1", 4)]
+    assert post_events(api, batch) == {"accepted": 3, "duplicates": 0}
+    assert post_events(api, batch) == {"accepted": 0, "duplicates": 3}
+    assert count(app, Event) == 3
+    assert count(app, Grade) == 3
+
+
+def test_a_partly_new_batch_stores_only_the_new_events(api, app):
+    first = [grade("an", "a1", 7), grade("an", "a2", 9)]
+    post_events(api, first)
+    assert post_events(api, [*first, grade("chi", "a1", 5)]) == {"accepted": 1,
+                                                                  "duplicates": 2}
+    assert count(app, Event) == 3
+
+
+def test_the_same_id_twice_in_one_batch_counts_once(api, app):
+    one = grade("an", "a1", 7)
+    assert post_events(api, [one, dict(one)]) == {"accepted": 1, "duplicates": 1}
+    assert count(app, Event) == 1
+
+
+def test_a_later_grade_replaces_an_earlier_one_even_if_it_arrives_first(api, app):
+    post_events(api, [grade("an", "a1", 9, at="2026-03-02T00:00:00Z")])
+    post_events(api, [grade("an", "a1", 3, at="2026-03-01T00:00:00Z")])
+    with in_session(app) as session:
+        assert session.scalar(select(Grade.score)) == 9
+
+
+def test_a_bad_event_rejects_the_whole_batch_and_names_the_field(api, app):
+    good = grade("an", "a1", 7)
+    bad = grade("an", "a2", 7)
+    del bad["data"]["max_score"]
+    response = api(GRADER, "POST", "/api/events", json={"events": [good, bad]})
+    assert response.status_code == 422
+    assert "max_score" in response.text
+    assert count(app, Event) == 0
+
+
+def test_a_score_above_its_maximum_is_refused(api):
+    response = api(GRADER, "POST", "/api/events", json={"events": [grade("an", "a1", 11)]})
+    assert response.status_code == 422
+    assert "above max_score" in response.text
+
+
+def test_an_unknown_event_type_is_refused_with_its_name(api):
+    bad = event("grade.deleted", "2026-03-01T00:00:00Z", trainee="an")
+    response = api(GRADER, "POST", "/api/events", json={"events": [bad]})
+    assert response.status_code == 422
+    assert "type" in response.text
+
+
+def test_an_id_that_is_not_a_uuid_is_refused(api):
+    bad = grade("an", "a1", 5)
+    bad["id"] = "retry-1"
+    response = api(GRADER, "POST", "/api/events", json={"events": [bad]})
+    assert response.status_code == 422
+    assert "id" in response.text
+
+
+def test_only_the_fleet_grader_and_admins_may_post(api, app):
+    batch = [grade("an", "a1", 7)]
+    for poster in (FLEET, GRADER, ADMIN):
+        assert api(poster, "POST", "/api/events", json={"events": batch}).status_code == 200
+    for refused in (Identity("dost1", groups=frozenset({"dost"})),
+                    Identity("an", groups=frozenset({"trainees"})),
+                    Identity("mgr", groups=frozenset({"managers"})),
+                    Identity("other-service", kind="service")):
+        response = api(refused, "POST", "/api/events", json={"events": batch})
+        assert response.status_code == 403, refused
+    assert api(None, "POST", "/api/events", json={"events": batch}).status_code == 401
+
+
+def test_meeting_the_criteria_completes_the_course_and_issues_a_certificate(api, app):
+    post_events(api, [course_event("iot101", tags=["iot"], assignments=["a1", "a2"],
+                                   labs={"lab1": ["c1", "c2"]}, pass_percent=60)])
+    post_events(api, [grade("an", "a1", 8), grade("an", "a2", 5, at="2026-03-02T00:00:00Z"),
+                      event("lab.check", "2026-03-03T00:00:00Z", trainee="an", lab="lab1",
+                            check="c1", passed=True)])
+    assert count(app, Completion) == 0  # c2 has not passed yet
+    post_events(api, [event("lab.check", "2026-03-04T09:30:00Z", trainee="an", lab="lab1",
+                            check="c2", passed=True)])
+    with in_session(app) as session:
+        completion = session.scalars(select(Completion)).one()
+        certificate = session.scalars(select(Certificate)).one()
+    assert str(completion.completed_at) == "2026-03-04 09:30:00"
+    assert completion.criteria["pass_percent"] == 60
+    assert certificate.issued_at == completion.completed_at
+    assert certificate.code.startswith("SL-")
+
+
+def test_a_total_below_the_pass_mark_does_not_complete(api, app):
+    post_events(api, [course_event("iot101", tags=["iot"], assignments=["a1", "a2"],
+                                   pass_percent=60)])
+    post_events(api, [grade("an", "a1", 6), grade("an", "a2", 5)])  # 55 %
+    assert count(app, Completion) == 0
+    post_events(api, [grade("an", "a2", 7, at="2026-03-05T00:00:00Z")])  # 65 %
+    assert count(app, Completion) == 1
+    assert count(app, Certificate) == 1
+
+
+def test_a_failed_check_after_a_pass_is_kept_as_the_latest_result(api, app):
+    post_events(api, [event("lab.check", "2026-03-01T00:00:00Z", trainee="an", lab="l",
+                            check="c", passed=True),
+                      event("lab.check", "2026-03-02T00:00:00Z", trainee="an", lab="l",
+                            check="c", passed=False)])
+    with in_session(app) as session:
+        assert session.scalar(select(CheckResult.passed)) is False
+
+
+def test_a_manual_completion_issues_one_certificate_even_if_repeated(api, app):
+    done = event("course.completed", "2026-04-01T00:00:00Z", trainee="an", course="5g201",
+                 note="external exam")
+    again = dict(done, id=str(uuid.uuid4()))
+    post_events(api, [done])
+    post_events(api, [again])
+    assert count(app, Completion) == 1
+    assert count(app, Certificate) == 1
+
+
+def test_lab_evidence_is_kept_in_the_log(api, app):
+    post_events(api, [event("lab.evidence", "2026-03-01T00:00:00Z", trainee="an", lab="l",
+                            device="pump-1", kind="alarm_acknowledged", detail={"alarm": 3})])
+    with in_session(app) as session:
+        stored = session.scalars(select(Event)).one()
+    assert stored.source == "grader"
+    assert stored.data["detail"] == {"alarm": 3}

@@ -47,11 +47,14 @@ class JupyterHub6Pages:
 
 
 class LoginHandler(JupyterHub6Pages, native.LoginHandler):
-    """The login form; it also renders synchronously, as JupyterHub 6's error path asks."""
+    """SenLab's bilingual login form (hub_config/templates/senlab-login.html).
+
+    It also renders synchronously, as JupyterHub 6's error path asks.
+    """
 
     def _render(self, login_error=None, username=None, sync=False, **_ignored):
         return self.render_template(
-            "native-login.html",
+            "senlab-login.html",
             sync=sync,
             next=url_escape(self.get_argument("next", default="")),
             username=username,

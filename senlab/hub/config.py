@@ -136,6 +136,8 @@ def configure(c, settings: Settings) -> None:
     c.ConfigurableHTTPProxy.pid_file = str(home / "proxy.pid")
     services = managed_services(settings)
     c.JupyterHub.services = services
+    c.JupyterHub.template_paths = [str(settings.repo_root / "hub_config" / "templates")]
+    c.JupyterHub.logo_file = str(settings.repo_root / "hub_config" / "static" / "senlab-logo.svg")
     token = settings.admin_token_value()
     c.JupyterHub.load_roles = hub_roles(
         services=[service["name"] for service in services],

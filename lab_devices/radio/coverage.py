@@ -90,10 +90,14 @@ def coverage_map(
     best_power = np.take_along_axis(power, best[None], axis=0)[0]
 
     loaded = power * load[:, None, None]
-    per_carrier = np.stack([loaded[group == g].sum(axis=0) for g in range(len(carriers))])
+    # sums in float64: interference is the carrier total less the serving cell, and in
+    # float32 that difference loses everything when SINR is high
+    per_carrier = np.stack(
+        [loaded[group == g].sum(axis=0, dtype=np.float64) for g in range(len(carriers))]
+    )
     same_carrier = np.take_along_axis(per_carrier, group[best][None], axis=0)[0]
     serving_load = load[best]
-    interference = same_carrier - best_power * serving_load
+    interference = np.maximum(same_carrier - best_power.astype(np.float64) * serving_load, 0.0)
     noise = _noise_mw(cells, best, noise_figure_db, extra_noise_dbm_per_re)
     sinr = 10.0 * np.log10(best_power / (interference + noise))
     # RSRQ = N·RSRP/RSSI with RSSI = 12 N (all loaded power on the carrier + noise) per RE

@@ -139,8 +139,9 @@ class RadioMap:
         if sc.name == "RMa":
             beyond = d2d_model > breakpoint_rma_m(cell.height_m, h_ut, cell.fc_ghz)
         sigma = shadow_sigma_db(sc, los, beyond).astype(np.float32)
-        sf_los = self._field(cell, purpose + "/sf-los", sc.sf_corr_los_m)
-        sf_nlos = self._field(cell, purpose + "/sf-nlos", sc.sf_corr_nlos_m)
+        # a point is LOS or NLOS, never both: equal decorrelation distances share a field
+        sf_los = self._field(cell, f"{purpose}/sf@{sc.sf_corr_los_m:g}", sc.sf_corr_los_m)
+        sf_nlos = self._field(cell, f"{purpose}/sf@{sc.sf_corr_nlos_m:g}", sc.sf_corr_nlos_m)
         return np.where(los, pl_los, pl_nlos) + sigma * np.where(los, sf_los, sf_nlos)
 
     def _zone_of_cell(self, cell: CellSite) -> int:

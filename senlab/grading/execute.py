@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
@@ -76,6 +76,9 @@ class SandboxedExecute(Execute):
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._stop(cell, "the kernel died (exit, or a memory or process limit)")
+            return cell, resources
+        except CellTimeoutError:
+            self._stop(cell, f"a cell ran longer than {self.timeout} s")
             return cell, resources
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
             self._stop(cell, f"a cell ran longer than {self.timeout} s")

@@ -135,7 +135,8 @@ def validate_link(
         raise ValueError(f"{name} path loss needs d2d_m ≥ 0; got {float(np.min(d2d)):g}")
     d3d = np.sqrt(d2d**2 + (np.asarray(h_bs) - np.asarray(h_ut)) ** 2)
     if scenario.d3d_m is not None:
-        _check(d3d, scenario.d3d_m, "d3D = sqrt(d2d_m² + (h_bs_m - h_ut_m)²)", name)
+        text = f"{scenario.d3d_m.text('d3D')}, d3D = sqrt(d2d_m² + (h_bs_m - h_ut_m)²)"
+        _check(d3d, scenario.d3d_m, "d3D", name, text=text)
     elif scenario.d2d_m is not None:
         rng, los_max = scenario.d2d_m, scenario.d2d_los_max_m
         if los_max is None:

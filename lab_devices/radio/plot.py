@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
@@ -26,7 +27,9 @@ PANELS = {
 }  # fmt: skip
 
 
-def _draw_layout(ax, layout: ParkLayout, cells: Sequence[CellSite], label_zones: bool) -> None:
+def _draw_layout(
+    ax, layout: ParkLayout, cells: Sequence[CellSite], label_zones: bool, label_cells: bool
+) -> None:
     ax.add_patch(Polygon(layout.boundary, closed=True, fill=False, lw=1.5, ec="black"))
     for zone in layout.zones:
         ax.add_patch(Polygon(zone.polygon, closed=True, fill=False, lw=1.0, ec="white"))
@@ -36,6 +39,15 @@ def _draw_layout(ax, layout: ParkLayout, cells: Sequence[CellSite], label_zones:
             short = zone.name.split("/")[-1].strip()
             ax.text(x, y, f"{short}\n{zone.scenario}", color="white", fontsize=6, va="top")
     for cell in cells:
+        if label_cells and not cell.name.endswith(("-B", "-C")):
+            ax.text(
+                cell.x_m + 6,
+                cell.y_m - 14,
+                cell.name,
+                fontsize=5.5,
+                color="black",
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
         if cell.azimuth_deg is None:
             ax.plot(cell.x_m, cell.y_m, "o", ms=4, mfc="white", mec="black", mew=0.8)
         else:
@@ -52,7 +64,8 @@ def _panel(fig, ax, cmap: CoverageMap, kind: str) -> None:
     extent = cmap.grid.extent
     if kind == "best_server":
         n = len(cmap.cell_names)
-        palette = ListedColormap([f"C{i % 10}" for i in range(n)])
+        colours20 = colormaps["tab20"].colors
+        palette = ListedColormap([colours20[i % 20] for i in range(n)])
         norm = BoundaryNorm(np.arange(-0.5, n + 0.5), n)
         image = ax.imshow(values, origin="lower", extent=extent, cmap=palette, norm=norm)
     else:
@@ -89,7 +102,7 @@ def plot_coverage(
     axes = fig.subplots(1, len(kinds), squeeze=False)[0]
     for i, (ax, kind) in enumerate(zip(axes, kinds, strict=True)):
         _panel(fig, ax, cmap, kind)
-        _draw_layout(ax, layout, cells, label_zones=i == 0)
+        _draw_layout(ax, layout, cells, label_zones=i == 0, label_cells=kind == "best_server")
     share = cmap.coverage_share()
     fig.suptitle(title or f"{layout.name}: coverage {share:.0%} (RSRP ≥ -100 dBm and SINR ≥ 0 dB)",
                  fontsize=10)  # fmt: skip

@@ -8,8 +8,11 @@ it gives is kept in an HttpOnly cookie scoped to the service's prefix.
 from __future__ import annotations
 
 import re
+import time
 from typing import Annotated
+from urllib.parse import quote
 
+import httpx
 from fastapi import Depends, HTTPException, Request
 from jupyterhub.services.auth import HubOAuth
 from tornado.web import HTTPError as TornadoHTTPError
@@ -46,7 +49,8 @@ class HubIdentityResolver:
             oauth_redirect_uri=settings.hub_oauth_callback_url or f"{prefix}oauth_callback",
             cache_max_age=cache_seconds,
         )
-        self.configured = settings.hub_service_token is not None
+        self.cache_seconds = cache_seconds
+        self._admin_cache: dict[str, tuple[bool, float]] = {}
 
     async def identity_for_token(self, token: str) -> Identity | None:
         """The identity the hub gives `token`, or None if the hub does not know it."""
@@ -54,7 +58,25 @@ class HubIdentityResolver:
             model = await self.hub_auth.user_for_token(token, sync=False)
         except TornadoHTTPError as error:
             raise HTTPException(502, f"the hub could not check the token: {error}") from error
-        return Identity.from_hub_model(model) if model else None
+        if not model:
+            return None
+        if model.get("kind", "user") == "user" and "admin" not in model:
+            # A token limited to this service identifies its owner (name, groups) but
+            # does not show the admin flag: read it with the service's own token.
+            model = {**model, "admin": await self._is_admin(model["name"])}
+        return Identity.from_hub_model(model)
+
+    async def _is_admin(self, name: str) -> bool:
+        cached = self._admin_cache.get(name)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        url = f"{self.hub_auth.api_url.rstrip('/')}/users/{quote(name)}"
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(
+                url, headers={"Authorization": f"token {self.hub_auth.api_token}"})
+        admin = response.status_code == 200 and bool(response.json().get("admin"))
+        self._admin_cache[name] = (admin, time.monotonic() + self.cache_seconds)
+        return admin
 
     def authorize_url(self, next_url: str) -> tuple[str, str]:
         """The hub URL a browser goes to for login, and the state to keep in a cookie."""

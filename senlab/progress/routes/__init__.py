@@ -2,6 +2,7 @@
 
 from senlab.progress.routes import (
     certificates,
+    dashboard,
     events,
     goals,
     health,
@@ -11,4 +12,4 @@ from senlab.progress.routes import (
 )
 
 ROUTERS = [health.router, events.router, progress.router, goals.router,
-           certificates.router, metrics.router, xapi.router]
+           certificates.router, metrics.router, xapi.router, dashboard.router]

@@ -1,0 +1,71 @@
+"""The dashboard (browsers, HubOAuth), its OAuth callback, and report downloads."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from senlab.progress import access
+from senlab.progress.auth import STATE_COOKIE, TOKEN_COOKIE, BrowserIdentity, CurrentIdentity
+from senlab.progress.dashboard import render_dashboard
+from senlab.progress.deps import IndicatorsDep, SessionDep, SettingsDep
+from senlab.progress.goals import Filters
+from senlab.progress.report_data import PeriodError
+from senlab.progress.reports import render_report
+
+router = APIRouter()
+MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+@router.get("/dashboard", response_class=HTMLResponse, tags=["dashboard"])
+def dashboard(identity: BrowserIdentity, session: SessionDep, indicators: IndicatorsDep,
+              settings: SettingsDep, request: Request,
+              lang: Literal["vi", "en"] = "vi", park: str | None = None,
+              enterprise: str | None = None, course: str | None = None,
+              period: str | None = None, as_of: date | None = None) -> HTMLResponse:
+    """Indicators against targets with trends, and funnels per course (DOST, managers)."""
+    scope = access.dashboard_scope(session, identity)
+    if enterprise and not scope.everything and enterprise not in scope.enterprises:
+        raise access.forbid(f"see enterprise {enterprise!r}")
+    periods = {t.period for i in indicators for t in i.targets}
+    page = render_dashboard(
+        session, identity=identity, scope=scope, indicators=indicators, lang=lang,
+        filters=Filters(park=park or None, enterprise=enterprise or None,
+                        course=course or None),
+        period=period if period in periods else None,
+        as_of=as_of or datetime.now(UTC).date(), prefix=settings.hub_service_prefix,
+        query={k: v for k, v in request.query_params.items()})
+    return HTMLResponse(page)
+
+
+@router.get("/oauth_callback", include_in_schema=False)
+async def oauth_callback(request: Request, code: str = "", state: str = "") -> Response:
+    """Where the hub sends a browser back after login: keep its token in a cookie."""
+    if not code or not state or request.cookies.get(STATE_COOKIE) != state:
+        raise HTTPException(400, "the OAuth state does not match: start again from the page")
+    resolver = request.app.state.resolver
+    token, next_url = await resolver.finish_login(code, state)
+    prefix = request.app.state.settings.hub_service_prefix
+    if not next_url.startswith(prefix):
+        next_url = prefix + "dashboard"  # never redirect off the service
+    response = RedirectResponse(next_url, status_code=302)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, path=prefix, samesite="lax")
+    response.delete_cookie(STATE_COOKIE, path=prefix)
+    return response
+
+
+@router.get("/api/reports/{period}", tags=["reports"], response_class=Response,
+            responses={200: {"content": {m: {} for m in MEDIA.values()}}})
+def report(period: str, identity: CurrentIdentity, session: SessionDep,
+           indicators: IndicatorsDep,
+           format: Annotated[Literal["xlsx", "pdf", "csv"], Query()] = "xlsx") -> Response:
+    """The semi-annual (2026H1) or annual (2026) report, for DOST and admins."""
+    access.require_province_reader(identity, "download reports (DOST and admins only)")
+    try:
+        content = render_report(session, indicators=indicators, period=period, fmt=format)
+    except PeriodError as error:
+        raise HTTPException(422, str(error)) from error
+    return Response(content, media_type=MEDIA[format], headers={
+        "Content-Disposition": f'attachment; filename="senlab-bao-cao-{period}.{format}"'})

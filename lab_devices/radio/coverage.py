@@ -100,8 +100,9 @@ def coverage_map(
     interference = np.maximum(same_carrier - best_power.astype(np.float64) * serving_load, 0.0)
     noise = _noise_mw(cells, best, noise_figure_db, extra_noise_dbm_per_re)
     sinr = 10.0 * np.log10(best_power / (interference + noise))
-    # RSRQ = N·RSRP/RSSI with RSSI = 12 N (all loaded power on the carrier + noise) per RE
-    rsrq = 10.0 * np.log10(best_power / (12.0 * (same_carrier + noise)))
+    # RSRQ = N·RSRP/RSSI, RSSI = 12 N (serving + loaded neighbours + noise) per RE; the
+    # serving cell counts in full because RSSI is read in symbols its SSB fills
+    rsrq = 10.0 * np.log10(best_power / (12.0 * (best_power + interference + noise)))
 
     cqi = np.searchsorted(CQI_SINR_THRESHOLDS_DB.astype(np.float32), sinr, side="right")
     layers = np.array([c.layers for c in cells])[best]

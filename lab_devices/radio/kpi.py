@@ -7,7 +7,8 @@
    reference signal, so RSRP = EPRE + G_tx + G_rx - PL - other losses.
 3. RSSI (TS 38.215 §5.1.3, NR carrier RSSI): the total power over N RBs of the measured
    symbols, from every source: the serving cell, the other co-channel cells (each times
-   its activity, the share of REs it fills) and thermal noise.
+   its activity, the share of REs it fills) and thermal noise. The serving cell counts
+   in full by default: its SSB fills the symbols where SS-RSRQ is measured.
 4. RSRQ (TS 38.215 §5.1.3): N · RSRP / RSSI. A lone, fully loaded cell at high SNR gives
    10 log10(1/12) = -10.8 dB, the textbook ceiling.
 5. SINR per RE: S / (Σ activity_i · I_i + N), with N = kT·SCS·NF and kT = -174 dBm/Hz.

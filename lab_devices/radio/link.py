@@ -121,7 +121,8 @@ def ue_kpis(
     if extra_noise_dbm_per_re is not None:
         sinr = _with_extra_noise(rsrp[best], sinr, extra_noise_dbm_per_re)
     own_load = _load(activity, serving.name)
-    rssi = kpi.rssi_dbm(rsrp[best], interferers, n_rb=serving.n_rb, serving_activity=own_load,
+    # RSSI is read in the SSB-bearing symbols, which the serving cell always fills
+    rssi = kpi.rssi_dbm(rsrp[best], interferers, n_rb=serving.n_rb,
                         interferer_activity=loads[:, None], **common)  # fmt: skip
     cqi = int(kpi.cqi_from_sinr(sinr))
     layers = serving.layers if sinr >= RANK_TWO_SINR_DB else 1

@@ -102,3 +102,10 @@ def test_negative_demand_is_refused(park):
 def test_activity_outside_zero_to_one_is_refused(park):
     with pytest.raises(ValueError, match="activity of cell"):
         ue_kpis(RadioMap(park, seed=2), (100, 150), activity=2.0)
+
+
+def test_rsrq_stays_under_the_one_twelfth_ceiling_in_a_quiet_network(park):
+    # TS 38.215 §5.1.3: the serving SSB fills the measured symbols, so RSRQ ≤ 1/12 = -10.79 dB
+    kpis, _ = network_snapshot(RadioMap(park, seed=2), [UeDemand("agv", 100, 150, 1.0)])
+    assert kpis["agv"].rsrq_db == pytest.approx(10 * np.log10(1 / 12), abs=0.05)
+    assert kpis["agv"].rsrq_db <= 10 * np.log10(1 / 12) + 1e-9

@@ -74,3 +74,20 @@ def autograded_test_outputs(settings: Settings, trainee: str) -> dict[str, list[
         for cell in notebook["cells"]
         if cell["metadata"].get("nbgrader", {}).get("grade")
     }
+
+
+@pytest.fixture(scope="session")
+def solution_answers() -> dict[str, str]:
+    return solutions()
+
+
+@pytest.fixture(scope="session")
+def submit_as():  # noqa: ANN201
+    """`submit_as(settings, trainee, answers=None, *, edit=None, blank=False)`."""
+    return submit
+
+
+@pytest.fixture(scope="session")
+def autograded_outputs():  # noqa: ANN201
+    """`autograded_outputs(settings, trainee)`: each test cell's outputs."""
+    return autograded_test_outputs

@@ -15,7 +15,9 @@ import pytest
 
 from senlab.courses import course_root
 from senlab.grading.pool import grade_assignment
-from tests.grading.conftest import ASSIGNMENT, COURSE, autograded_test_outputs, solutions, submit
+
+COURSE = "iot101"
+ASSIGNMENT = "mqtt-telemetry"
 
 pytestmark = pytest.mark.integration
 
@@ -110,9 +112,8 @@ def _edit_tests(notebook) -> None:  # noqa: ANN001
             meta["points"] = 100
 
 
-def _cases(root: str, port: int) -> dict[str, tuple[dict, dict]]:
+def _cases(root: str, port: int, q1: str) -> dict[str, tuple[dict, dict]]:
     """trainee -> (submit() keyword arguments, expected score)."""
-    q1 = solutions()["q1-answer"]
     net = f'import urllib.request\nurllib.request.urlopen("http://127.0.0.1:{port}/steal", timeout=3)\nth01_mean_c = 25.0'
     gradebook = repr(f"{root}/gradebook.db")
     return {
@@ -136,14 +137,14 @@ def _cases(root: str, port: int) -> dict[str, tuple[dict, dict]]:
 
 
 @pytest.fixture(scope="module")
-def batch(grading_settings):  # noqa: ANN001, ANN201
+def batch(grading_settings, submit_as, solution_answers):  # noqa: ANN001, ANN201
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     root = str(course_root(grading_settings, COURSE))
-    cases = _cases(root, server.server_address[1])
+    cases = _cases(root, server.server_address[1], solution_answers["q1-answer"])
     for trainee, (kwargs, _) in cases.items():
-        submit(grading_settings, trainee, **kwargs)
+        submit_as(grading_settings, trainee, **kwargs)
     try:
         results = grade_assignment(grading_settings, COURSE, ASSIGNMENT, trainees=list(cases))
     finally:
@@ -184,13 +185,17 @@ def test_the_network_call_reached_nothing(batch) -> None:  # noqa: ANN001
     assert _Recorder.hits == []
 
 
-def test_hidden_failures_are_caught_by_the_answer_check(batch, grading_settings) -> None:  # noqa: ANN001
-    outputs = autograded_test_outputs(grading_settings, "hides-failures")
+def test_hidden_failures_are_caught_by_the_answer_check(
+    batch, grading_settings, autograded_outputs  # noqa: ANN001
+) -> None:
+    outputs = autograded_outputs(grading_settings, "hides-failures")
     enames = [o.get("ename") for o in outputs["q1-tests"]]
     assert "AnswerCheckFailed" in enames
 
 
-def test_a_stopped_kernel_marks_every_later_cell(batch, grading_settings) -> None:  # noqa: ANN001
-    outputs = autograded_test_outputs(grading_settings, "os-exit")
+def test_a_stopped_kernel_marks_every_later_cell(
+    batch, grading_settings, autograded_outputs  # noqa: ANN001
+) -> None:
+    outputs = autograded_outputs(grading_settings, "os-exit")
     assert all(o.get("ename") == "KernelStopped" for o in outputs["q3-tests"])
     assert outputs["q1-tests"] == []

@@ -1,0 +1,147 @@
+"""The autograder service on a real exchange: trainees fetch and submit with
+nbgrader's exchange, the service collects, grades, releases feedback, and posts
+the grades to an HTTP server that checks them against the progress service's
+own event schema."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+
+import nbformat
+import pytest
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
+
+from senlab.courses import course_root, exchange_root
+from senlab.grading.nbgrader_setup import course_config, nbgrader_api
+from senlab.grading.service import Autograder
+from senlab.progress.event_types import EventBatch
+
+pytestmark = pytest.mark.integration
+
+COURSE, ASSIGNMENT = "iot101", "mqtt-telemetry"
+
+
+class _ProgressStandIn(http.server.BaseHTTPRequestHandler):
+    batches: list[dict] = []
+    tokens: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        EventBatch.model_validate(body)  # the progress service's own schema
+        self.batches.append(body)
+        self.tokens.append(self.headers.get("Authorization", ""))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({"accepted": len(body["events"]), "duplicates": 0}).encode())
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass
+
+
+@pytest.fixture()
+def progress_server():  # noqa: ANN201
+    _ProgressStandIn.batches, _ProgressStandIn.tokens = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ProgressStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/services/progress"
+    server.shutdown()
+    server.server_close()
+
+
+def _fetch_and_submit(settings, trainee: str, home, answers: dict[str, str]) -> None:  # noqa: ANN001
+    config = course_config(settings, COURSE)
+    config.CourseDirectory.student_id = trainee
+    config.CourseDirectory.assignment_id = ASSIGNMENT
+    config.Exchange.assignment_dir = str(home)
+    coursedir = CourseDirectory(config=config)
+    authenticator = Authenticator(config=config)
+    ExchangeFetchAssignment(coursedir=coursedir, authenticator=authenticator, config=config).start()
+    path = home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    nbformat.write(notebook, path)
+    ExchangeSubmit(coursedir=coursedir, authenticator=authenticator, config=config).start()
+
+
+def _grades(batches: list[dict]) -> dict[str, float]:
+    return {
+        e["data"]["trainee"]: e["data"]["score"]
+        for batch in batches for e in batch["events"] if e["type"] == "grade.recorded"
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def submitted(grading_settings, solution_answers, tmp_path_factory):  # noqa: ANN001, ANN201
+    """trainee1 submits a right solution and trainee2 a wrong one, through the exchange."""
+    homes = tmp_path_factory.mktemp("trainees")
+    right = dict(solution_answers)
+    wrong = {**solution_answers, "q3-answer": "humid_alarms = {'th-01': 0, 'th-02': 0}"}
+    _fetch_and_submit(grading_settings, "trainee1", homes / "trainee1", right)
+    _fetch_and_submit(grading_settings, "trainee2", homes / "trainee2", wrong)
+    return grading_settings
+
+
+def test_submissions_are_graded_released_and_posted_without_a_command(
+    grading_settings, submitted, progress_server  # noqa: ANN001
+) -> None:
+    grader = Autograder(grading_settings, url=progress_server, token="grader-secret")
+
+    results = {r.trainee: (r.score, r.max_score) for r in grader.run_once()}
+
+    assert results == {"trainee1": (6.0, 6.0), "trainee2": (4.0, 6.0)}
+    assert _grades(_ProgressStandIn.batches) == {"trainee1": 6.0, "trainee2": 4.0}
+    assert set(_ProgressStandIn.tokens) == {"token grader-secret"}
+    feedback = exchange_root(grading_settings) / COURSE / "feedback"
+    assert len(list(feedback.glob("*.html"))) == 2  # released, named by submission hash
+
+
+def test_a_second_pass_grades_and_posts_nothing_new(
+    grading_settings, submitted, progress_server  # noqa: ANN001
+) -> None:
+    grader = Autograder(grading_settings, url=progress_server, token="grader-secret")
+    grader.run_once()
+    _ProgressStandIn.batches.clear()
+
+    assert grader.run_once() == []
+    assert _ProgressStandIn.batches == []
+
+
+def test_a_manual_grade_given_in_formgrader_is_posted(
+    grading_settings, submitted, progress_server  # noqa: ANN001
+) -> None:
+    grader = Autograder(grading_settings, url=progress_server, token="grader-secret")
+    grader.run_once()
+    _ProgressStandIn.batches.clear()
+    with nbgrader_api(grading_settings, COURSE).gradebook as gradebook:
+        grade = gradebook.find_grade("q3-tests", ASSIGNMENT, ASSIGNMENT, "trainee2")
+        grade.manual_score = 1.0
+        gradebook.db.commit()
+
+    grader.run_once()
+
+    assert _grades(_ProgressStandIn.batches) == {"trainee2": 5.0}
+
+
+def test_grades_wait_in_the_outbox_while_the_progress_service_is_down(
+    grading_settings, submitted, progress_server  # noqa: ANN001
+) -> None:
+    root = course_root(grading_settings, COURSE)
+    Autograder(grading_settings, url=progress_server, token="t").run_once()
+    (root.parent.parent / "grading" / "posted.json").unlink()
+    down = Autograder(grading_settings, url="http://127.0.0.1:9/nothing", token="t")
+    down.run_once()
+    assert len(down.outbox.pending()) >= 2
+    _ProgressStandIn.batches.clear()
+
+    Autograder(grading_settings, url=progress_server, token="t").run_once()
+
+    assert set(_grades(_ProgressStandIn.batches)) >= {"trainee1", "trainee2"}
+    assert down.outbox.pending() == []

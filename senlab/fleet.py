@@ -63,20 +63,21 @@ def write_secret_file(path: Path, value: str) -> Path:
 def service_arguments(settings: Settings) -> list[str]:
     """`lab_devices.service`'s arguments; secrets go in 0600 files, not on the command line."""
     secrets_dir = settings.home / "secrets"
+    run_dir = settings.home / "run"  # per-start files, derived from the secrets or the hub
     broker = BrokerAccounts(settings).service("fleet")
     args = [
         "--labs", str(settings.repo_root / "labs"),
         "--mqtt-host", settings.mqtt_host,
         "--mqtt-port", str(settings.mqtt_port),
         "--mqtt-username", broker.username,
-        "--mqtt-password-file", str(write_secret_file(secrets_dir / "fleet-broker-password",
+        "--mqtt-password-file", str(write_secret_file(run_dir / "fleet-broker-password",
                                                       broker.password)),
         "--control-port", str(settings.fleet_port),
         "--token-file", str(secrets_dir / "fleet-control-token"),
     ]
     settings.secret("fleet-control-token")
     if settings.hub_service_token is not None:
-        events_token = write_secret_file(secrets_dir / "fleet-hub-token",
+        events_token = write_secret_file(run_dir / "fleet-hub-token",
                                          settings.hub_service_token.get_secret_value())
         args += [
             "--events-url",

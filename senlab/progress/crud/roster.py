@@ -1,0 +1,46 @@
+"""Writing a checked roster into the progress database (one transaction, idempotent)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from senlab.progress.crud import organisations as orgs
+from senlab.progress.crud.sql import insert_ignoring_conflicts
+from senlab.progress.models import Enrolment
+
+if TYPE_CHECKING:
+    from senlab.roster import RosterRow
+
+
+def write_roster(session: Session, *, rows: list[RosterRow]) -> None:
+    people = [row for row in rows if row.role in ("trainee", "manager")]
+    for row in people:
+        orgs.upsert_park(session, park_id=row.park_id, name=row.park_name, kind=row.park_kind)
+    session.flush()
+    for row in people:
+        orgs.upsert_enterprise(session, enterprise_id=row.enterprise_id,
+                               name=row.enterprise_name, park_id=row.park_id)
+    session.flush()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    enrolments = []
+    for row in rows:
+        if row.role == "trainee":
+            trainee = orgs.upsert_trainee(session, username=row.username,
+                                          full_name=row.full_name,
+                                          enterprise_id=row.enterprise_id)
+            session.flush()
+            for course in row.courses:
+                orgs.ensure_course(session, course_id=course)
+                enrolments.append({"trainee_id": trainee.id, "course_id": course,
+                                   "enrolled_at": now, "score_total": 0.0,
+                                   "max_score_total": 0.0})
+        elif row.role == "manager":
+            orgs.assign_manager(session, username=row.username, enterprise_id=row.enterprise_id)
+        elif row.role == "instructor":
+            for course in row.courses:
+                orgs.assign_instructor(session, username=row.username, course_id=course)
+    session.flush()
+    insert_ignoring_conflicts(session, Enrolment, enrolments, keys=["trainee_id", "course_id"])

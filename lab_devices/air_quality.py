@@ -66,6 +66,11 @@ class AirQualityStation(Device):
         self.co_noise = Wander(rng, sigma=0.12, tau=300)
         self.noise_noise = Wander(rng, sigma=2.0, tau=20)
         self.limits = data.load("air_quality_limits")
+        self.channel_limits = [(channel, float(limit["value"]), limit)
+                               for channel, limit in self.limits["limits"].items()]
+        noise = self.limits["noise"]
+        self.noise_day = (float(noise["day"]["from"]), float(noise["day"]["to"]),
+                          float(noise["day"]["value"]), float(noise["night"]["value"]))
 
     def measure(self, now: float, dt: float) -> dict[str, float]:
         settings: AirQualitySettings = self.settings  # type: ignore[assignment]
@@ -86,14 +91,13 @@ class AirQualityStation(Device):
                 "co": co, "noise": noise}
 
     def noise_limit(self, hour: float) -> float:
-        day = self.limits["noise"]["day"]
-        in_day = day["from"] <= hour < day["to"]
-        return float(day["value"] if in_day else self.limits["noise"]["night"]["value"])
+        start, end, day, night = self.noise_day
+        return day if start <= hour < end else night
 
     def alarms(self, values: Mapping[str, float]) -> dict[str, str]:
         raised = {}
-        for channel, limit in self.limits["limits"].items():
-            if values.get(channel, 0.0) > limit["value"]:
+        for channel, value, limit in self.channel_limits:
+            if values.get(channel, 0.0) > value:
                 raised[f"{channel}_high"] = (
                     f"{channel} {values[channel]:.1f} {limit['unit']} above "
                     f"{limit['value']} ({limit['averaging']} limit)"

@@ -43,13 +43,18 @@ class Wander:
         self.sigma = sigma
         self.tau = tau
         self.value = rng.gauss(0.0, sigma)
+        self._dt = -1.0
+        self._keep = 1.0
+        self._scale = 0.0
 
     def step(self, dt: float) -> float:
         if dt <= 0:
             return self.value
-        keep = math.exp(-dt / self.tau)
-        shock = self.sigma * math.sqrt(1 - keep * keep) * self.rng.gauss(0, 1)
-        self.value = keep * self.value + shock
+        if dt != self._dt:  # devices tick at a steady interval: compute the factors once
+            self._dt = dt
+            self._keep = math.exp(-dt / self.tau)
+            self._scale = self.sigma * math.sqrt(1 - self._keep * self._keep)
+        self.value = self._keep * self.value + self._scale * self.rng.gauss(0.0, 1.0)
         return self.value
 
 

@@ -104,6 +104,12 @@ class AssetTracker(Device):
         super().__init__(*args, **kwargs)
         settings: TrackerSettings = self.settings  # type: ignore[assignment]
         self.route = settings.route
+        # Leg lengths and bearings are fixed by the route: work them out once.
+        self.legs = []
+        for index, start in enumerate(self.route):
+            end = self.route[(index + 1) % len(self.route)]
+            self.legs.append((haversine_m(start[0], start[1], end[0], end[1]) or 1.0,
+                              bearing_deg(start[0], start[1], end[0], end[1])))
         self.leg = 0
         self.along = 0.0
         self.dwell_left = self.route[0][2]
@@ -125,8 +131,7 @@ class AssetTracker(Device):
         speed = settings.speed_kmh * math.exp(self.speed_noise.step(dt))
         travel = speed / 3.6 * dt
         while travel > 0:
-            start, end = self._leg_ends()
-            length = haversine_m(start[0], start[1], end[0], end[1])
+            length = self.legs[self.leg][0]
             if self.along + travel < length:
                 self.along += travel
                 break
@@ -144,15 +149,15 @@ class AssetTracker(Device):
         drain = settings.drain_moving if speed > 0 else settings.drain_parked
         self.battery = max(0.0, self.battery - drain * dt / 3600.0)
         start, end = self._leg_ends()
-        length = haversine_m(start[0], start[1], end[0], end[1]) or 1.0
+        length, heading = self.legs[self.leg]
         share = self.along / length
         lat = start[0] + (end[0] - start[0]) * share
         lon = start[1] + (end[1] - start[1]) * share
-        north, east = (noise.step(dt) for noise in self.gps_noise)
+        north, east = self.gps_noise[0].step(dt), self.gps_noise[1].step(dt)
         lat += north / 111_320.0
         lon += east / (111_320.0 * math.cos(math.radians(lat)))
         return {"lat": lat, "lon": lon, "speed": speed,
-                "heading": bearing_deg(start[0], start[1], end[0], end[1]),
+                "heading": heading,
                 "battery": self.battery,
                 "inside": 1 if inside_polygon(lat, lon, settings.geofence) else 0}
 

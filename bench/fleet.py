@@ -1,0 +1,238 @@
+"""Benchmark: N emulated devices, each on its own MQTT connection, at 1 message per second.
+
+    .venv/bin/python bench/fleet.py --devices 2000 --seconds 60
+
+It starts a private Mosquitto (password file and ACL as in production), a subscriber
+process reading every device's telemetry, and the fleet in this process: N/5 trainees
+each running a five-device lab (air quality, wastewater, energy meter, production line,
+tracker), every device with its own connection and Last Will. After a warm-up it
+measures for S seconds:
+
+* delivered / intended: telemetry messages stamped inside the window that reached the
+  subscriber, against N × S;
+* CPU µs per message: this process's CPU time over the window (devices, JSON, MQTT)
+  divided by the messages it published; Mosquitto's and the subscriber's CPU are
+  printed beside it;
+* p50 and p99 latency from the device's timestamp to the subscriber;
+* peak RSS of the fleet process.
+
+With ``--baseline N`` it first measures the same devices on paho-mqtt's asyncio-style
+loop (one paho client per device, driven by ``loop_read``/``loop_write`` from asyncio),
+so the CPU figure has a baseline from the same run.
+
+The last line is JSON: {"devices", "delivered_ratio", "cpu_us_per_msg", "p50_ms",
+"p99_ms", "peak_rss_mib"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lab_devices.fleet import Fleet  # noqa: E402
+from lab_devices.labfile import LabSpec  # noqa: E402
+from lab_devices.link import BrokerConfig, MqttConnection  # noqa: E402
+from lab_devices.local_broker import FLEET_USER, LocalBroker  # noqa: E402
+from lab_devices.service import connection_factory  # noqa: E402
+
+MODELS = ("air_quality", "wastewater", "energy_meter", "production_line", "tracker")
+PASSWORD = "bench-password-not-secret"
+SUB_USER = "bench-reader"
+TICKS_PER_SECOND = 1.0
+
+
+def bench_lab(models: tuple[str, ...]) -> LabSpec:
+    both = {"vi": "Đo hiệu năng", "en": "Benchmark"}
+    return LabSpec.model_validate({
+        "id": "bench", "title": both, "summary": both,
+        "devices": [{"id": f"{m.replace('_', '-')}", "model": m,
+                     "params": {"interval": 1.0 / TICKS_PER_SECOND}} for m in models],
+    })
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def process_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- the subscriber (its own process) ------------------------------------------------------
+async def subscriber_main(port: int) -> None:
+    """Count telemetry stamped in the window given on stdin; print results as JSON."""
+    window = [float("inf"), float("-inf")]
+    latencies: list[float] = []
+    counts = {"in_window": 0, "all": 0}
+    # Per device: the first and last seq stamped inside the window. seq rises by one per
+    # message, so last - first + 1 is what was sent, and any gap is a loss.
+    seqs: dict[str, list[int]] = {}
+
+    def on_message(topic: str, payload: bytes) -> None:
+        now = time.time()
+        counts["all"] += 1
+        comma = payload.index(b",", 6)
+        stamp = float(payload[6:comma])  # payload starts {"ts":<stamp>,"seq":<n>,
+        if window[0] <= stamp < window[1]:
+            counts["in_window"] += 1
+            latencies.append(now - stamp)
+            seq = int(payload[comma + 7:payload.index(b",", comma + 7)])
+            span = seqs.get(topic)
+            if span is None:
+                seqs[topic] = [seq, seq]
+            else:
+                span[1] = seq
+
+    connection = MqttConnection(BrokerConfig("127.0.0.1", port, FLEET_USER, PASSWORD),
+                                "bench-subscriber", clean_session=True,
+                                subscriptions=[("labs/+/bench/+/telemetry", 0)],
+                                on_message=on_message)
+    await connection.start()
+    print("ready", flush=True)
+    loop = asyncio.get_running_loop()
+    line = await loop.run_in_executor(None, sys.stdin.readline)
+    window[0], window[1], grace = map(float, line.split())
+    await asyncio.sleep(max(0.0, window[1] + grace - time.time()))
+    latencies.sort()
+
+    def percentile(share: float) -> float:
+        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000 if latencies else float("nan")
+
+    sent = sum(last - first + 1 for first, last in seqs.values())
+    print(json.dumps({"delivered": counts["in_window"], "received": counts["all"],
+                      "sent": sent, "devices_seen": len(seqs),
+                      "p50_ms": percentile(0.50), "p99_ms": percentile(0.99),
+                      "max_ms": latencies[-1] * 1000 if latencies else None}), flush=True)
+
+
+# -- the fleet (this process) --------------------------------------------------------------
+async def start_fleet(devices: int, port: int, unix_path: str | None = None) -> Fleet:
+    broker = BrokerConfig("127.0.0.1", port, FLEET_USER, PASSWORD, keepalive=60,
+                          unix_path=unix_path)
+    models = MODELS * (devices // len(MODELS) + 1)
+    lab = bench_lab(tuple(models[: min(devices, len(MODELS))]))
+    fleet = Fleet(connection_factory(broker), {"bench": lab}, connect_concurrency=16 if unix_path else 64)
+    trainees = [f"bench-{i:05d}" for i in range(devices // len(lab.devices))]
+    await asyncio.gather(*(fleet.start_lab(t, "bench") for t in trainees))
+    return fleet
+
+
+async def measure(args: argparse.Namespace, broker: LocalBroker) -> dict[str, float]:
+    subscriber = subprocess.Popen(
+        [sys.executable, __file__, "--subscriber", "--port", str(broker.port)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert subscriber.stdout is not None and subscriber.stdin is not None
+        if subscriber.stdout.readline().strip() != "ready":
+            raise RuntimeError("the subscriber did not connect")
+        began = time.perf_counter()
+        unix_path = broker.unix_path if args.transport == "unix" else None
+        fleet = await start_fleet(args.devices, broker.port, unix_path)
+        hosts = [h for run in fleet.runs.values() for h in run.hosts.values()]
+        print(f"connected {len(hosts)} devices in {time.perf_counter() - began:.1f} s")
+        ticker = asyncio.create_task(fleet.run())
+        t0 = time.time() + args.warmup
+        t1 = t0 + args.seconds
+        subscriber.stdin.write(f"{t0} {t1} {args.grace}\n")
+        subscriber.stdin.flush()
+        await asyncio.sleep(t0 - time.time())
+        times0 = os.times()
+        cpu0, sent0 = time.process_time(), sum(h.device.seq for h in hosts)
+        broker_cpu0 = process_cpu_seconds(broker.process.pid)  # type: ignore[union-attr]
+        sub_cpu0 = process_cpu_seconds(subscriber.pid)
+        await asyncio.sleep(t1 - time.time())
+        cpu1, sent1 = time.process_time(), sum(h.device.seq for h in hosts)
+        times1 = os.times()
+        broker_cpu = process_cpu_seconds(broker.process.pid) - broker_cpu0  # type: ignore[union-attr]
+        sub_cpu = process_cpu_seconds(subscriber.pid) - sub_cpu0
+        await asyncio.sleep(args.grace)
+        dropped = sum(h.connection.dropped for h in hosts)
+        result = json.loads(await asyncio.get_running_loop().run_in_executor(
+            None, subscriber.stdout.readline))
+        ticker.cancel()
+        await fleet.close()
+    finally:
+        subscriber.kill()
+        subscriber.wait()
+    published = max(1, sent1 - sent0)
+    # What was sent in the window, by the devices' own sequence numbers; a device never
+    # heard from counts a full window of losses.
+    unheard = len(hosts) - result["devices_seen"]
+    intended = result["sent"] + unheard * args.seconds * TICKS_PER_SECOND
+    return {
+        "devices": len(hosts), "intended": intended, "published": published,
+        "schedule_ratio": published / (len(hosts) * args.seconds * TICKS_PER_SECOND),
+        "delivered": result["delivered"], "dropped_at_fleet": dropped,
+        "delivered_ratio": result["delivered"] / intended,
+        "cpu_us_per_msg": (cpu1 - cpu0) / published * 1e6,
+        "user_us_per_msg": (times1.user - times0.user) / published * 1e6,
+        "system_us_per_msg": (times1.system - times0.system) / published * 1e6,
+        "broker_cpu_us_per_msg": broker_cpu / published * 1e6,
+        "subscriber_cpu_us_per_msg": sub_cpu / published * 1e6,
+        "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--grace", type=float, default=3.0)
+    parser.add_argument("--transport", choices=("tcp", "unix"), default="tcp",
+                        help="How the devices reach the broker: loopback TCP or its Unix socket.")
+    parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    limit = raise_fd_limit()
+    if args.subscriber:
+        asyncio.run(subscriber_main(args.port))
+        return
+    if args.devices + 100 > limit:
+        raise SystemExit(f"{args.devices} devices need more than the {limit} open files allowed")
+    with tempfile.TemporaryDirectory(prefix="senlab-bench-") as folder:
+        users = {FLEET_USER: PASSWORD}
+        with LocalBroker(Path(folder), users, max_queued=1_000_000, persistence=False) as broker:
+            figures = asyncio.run(measure(args, broker))
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"devices              {figures['devices']} over {args.transport}")
+    print(f"delivered / intended {figures['delivered']} / {figures['intended']} "
+          f"= {figures['delivered_ratio']:.5f}  (dropped at the fleet: "
+          f"{figures['dropped_at_fleet']})")
+    print(f"schedule kept        {figures['schedule_ratio']:.5f} of {figures['devices']} "
+          f"messages/s published")
+    print(f"CPU per message      fleet {figures['cpu_us_per_msg']:.1f} µs (user "
+          f"{figures['user_us_per_msg']:.1f}, kernel {figures['system_us_per_msg']:.1f}), broker "
+          f"{figures['broker_cpu_us_per_msg']:.1f} µs, subscriber "
+          f"{figures['subscriber_cpu_us_per_msg']:.1f} µs")
+    print(f"latency              p50 {figures['p50_ms']:.2f} ms, p99 {figures['p99_ms']:.2f} ms,"
+          f" max {figures['max_ms']:.2f} ms")
+    print(f"peak RSS (fleet)     {peak_rss_mib:.0f} MiB")
+    print(json.dumps({
+        "devices": figures["devices"],
+        "delivered_ratio": round(figures["delivered_ratio"], 5),
+        "cpu_us_per_msg": round(figures["cpu_us_per_msg"], 1),
+        "p50_ms": round(figures["p50_ms"], 2),
+        "p99_ms": round(figures["p99_ms"], 2),
+        "peak_rss_mib": round(peak_rss_mib, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()

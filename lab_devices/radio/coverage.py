@@ -81,28 +81,13 @@ def coverage_map(
         raise ValueError("coverage_map needs at least one cell")
     names = tuple(c.name for c in cells)
     load = np.array([_activity(activity, c.name) for c in cells], dtype=np.float32)
-    carriers, group, n_rb, mbps_per_eff = _cell_constants(cells)
+    carriers, group, _, mbps_per_eff = _cell_constants(cells)
 
     rsrp = radio.rsrp_stack(cells)  # (cells, ny, nx) dBm
-    power = np.power(np.float32(10.0), rsrp / np.float32(10.0))  # mW per RE
     best = np.argmax(rsrp, axis=0)
     best_rsrp = np.take_along_axis(rsrp, best[None], axis=0)[0]
-    best_power = np.take_along_axis(power, best[None], axis=0)[0]
-
-    loaded = power * load[:, None, None]
-    # sums in float64: interference is the carrier total less the serving cell, and in
-    # float32 that difference loses everything when SINR is high
-    per_carrier = np.stack(
-        [loaded[group == g].sum(axis=0, dtype=np.float64) for g in range(len(carriers))]
-    )
-    same_carrier = np.take_along_axis(per_carrier, group[best][None], axis=0)[0]
-    serving_load = load[best]
-    interference = np.maximum(same_carrier - best_power.astype(np.float64) * serving_load, 0.0)
     noise = _noise_mw(cells, best, noise_figure_db, extra_noise_dbm_per_re)
-    sinr = 10.0 * np.log10(best_power / (interference + noise))
-    # RSRQ = N·RSRP/RSSI, RSSI = 12 N (serving + loaded neighbours + noise) per RE; the
-    # serving cell counts in full because RSSI is read in symbols its SSB fills
-    rsrq = 10.0 * np.log10(best_power / (12.0 * (best_power + interference + noise)))
+    sinr, rsrq = _sinr_and_rsrq(rsrp, best, load, group, len(carriers), noise)
 
     cqi = np.searchsorted(CQI_SINR_THRESHOLDS_DB.astype(np.float32), sinr, side="right")
     layers = np.array([c.layers for c in cells])[best]
@@ -110,9 +95,28 @@ def coverage_map(
     throughput = _EFFICIENCY[cqi] * layers * mbps_per_eff[best]
     return CoverageMap(
         grid=radio.grid, cell_names=names, in_park=radio.in_park, best_server=best.astype(np.int16),
-        rsrp_dbm=best_rsrp, rsrq_db=rsrq.astype(np.float32), sinr_db=sinr.astype(np.float32),
+        rsrp_dbm=best_rsrp, rsrq_db=rsrq, sinr_db=sinr,
         cqi=cqi.astype(np.int8), throughput_mbps=throughput.astype(np.float32),
     )  # fmt: skip
+
+
+def _sinr_and_rsrq(rsrp, best, load, group, n_carriers: int, noise) -> tuple[F32, F32]:
+    """SINR and RSRQ of the best server against its co-channel neighbours, per point."""
+    power = np.power(np.float32(10.0), rsrp / np.float32(10.0))  # mW per RE
+    best_power = np.take_along_axis(power, best[None], axis=0)[0].astype(np.float64)
+    loaded = power * load[:, None, None]
+    # sums in float64: interference is the carrier total less the serving cell, and in
+    # float32 that difference loses everything when SINR is high
+    per_carrier = np.stack(
+        [loaded[group == g].sum(axis=0, dtype=np.float64) for g in range(n_carriers)]
+    )
+    same_carrier = np.take_along_axis(per_carrier, group[best][None], axis=0)[0]
+    interference = np.maximum(same_carrier - best_power * load[best], 0.0)
+    sinr = 10.0 * np.log10(best_power / (interference + noise))
+    # RSRQ = N·RSRP/RSSI, RSSI = 12 N (serving + loaded neighbours + noise) per RE; the
+    # serving cell counts in full because RSSI is read in symbols its SSB fills
+    rsrq = 10.0 * np.log10(best_power / (12.0 * (best_power + interference + noise)))
+    return sinr.astype(np.float32), rsrq.astype(np.float32)
 
 
 def _activity(activity: float | Mapping[str, float], name: str) -> float:

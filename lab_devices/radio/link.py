@@ -113,23 +113,15 @@ def ue_kpis(
         return _no_service(radio, x, y)
     others = [i for i, c in enumerate(cells) if i != best and c.fc_ghz == serving.fc_ghz]
     loads = np.array([_load(activity, cells[i].name) for i in others])
-    interferers = rsrp[others].reshape(len(others), 1)
-    common = {"scs_khz": serving.scs_khz, "noise_figure_db": noise_figure_db}
-    sinr = float(
-        kpi.sinr_db(rsrp[best], interferers, interferer_activity=loads[:, None], **common)[0]
-    )
-    if extra_noise_dbm_per_re is not None:
-        sinr = _with_extra_noise(rsrp[best], sinr, extra_noise_dbm_per_re)
     own_load = _load(activity, serving.name)
-    # RSSI is read in the SSB-bearing symbols, which the serving cell always fills
-    rssi = kpi.rssi_dbm(rsrp[best], interferers, n_rb=serving.n_rb,
-                        interferer_activity=loads[:, None], **common)  # fmt: skip
+    noise_dbm = kpi.noise_per_re_dbm(serving.scs_khz, noise_figure_db)
+    sinr, rsrq = _sinr_and_rsrq(rsrp[best], rsrp[others], loads, noise_dbm, extra_noise_dbm_per_re)
     cqi = int(kpi.cqi_from_sinr(sinr))
     layers = serving.layers if sinr >= RANK_TWO_SINR_DB else 1
     return UeKpis(
         serving_cell=serving.name,
         rsrp_dbm=float(rsrp[best]),
-        rsrq_db=float(kpi.rsrq_db(rsrp[best], rssi, serving.n_rb)[0]),
+        rsrq_db=rsrq,
         sinr_db=sinr,
         cqi=cqi,
         spectral_efficiency=float(kpi.spectral_efficiency(cqi, layers)),
@@ -149,10 +141,22 @@ def _load(activity: float | Mapping[str, float], name: str) -> float:
     return float(value)
 
 
-def _with_extra_noise(signal_dbm: float, sinr: float, extra_dbm: float) -> float:
-    # add the external interferer to the interference-plus-noise the SINR already holds
-    rest_mw = 10 ** ((signal_dbm - sinr) / 10) + 10 ** (extra_dbm / 10)
-    return signal_dbm - 10 * math.log10(rest_mw)
+def _sinr_and_rsrq(
+    serving_dbm: float,
+    interferers_dbm: np.ndarray,
+    loads: np.ndarray,
+    noise_dbm: float,
+    extra_noise_dbm: float | None,
+) -> tuple[float, float]:
+    """SINR = S / (Σ load·I + N) and RSRQ = S / (12 (S + Σ load·I + N)), per RE (kpi steps 3-5).
+
+    The serving cell counts in full in the RSSI: its SSB fills the symbols RSRQ is read in.
+    """
+    signal = 10 ** (serving_dbm / 10)
+    rest = float(np.sum(loads * 10 ** (interferers_dbm / 10))) + 10 ** (noise_dbm / 10)
+    if extra_noise_dbm is not None:
+        rest += 10 ** (extra_noise_dbm / 10)
+    return 10 * math.log10(signal / rest), 10 * math.log10(signal / (12 * (signal + rest)))
 
 
 def network_snapshot(

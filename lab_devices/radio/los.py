@@ -53,7 +53,9 @@ def los_probability_for(
     """Unchecked, vectorised Table 7.4.2-1 for a resolved scenario (keeps float32)."""
     d2d = np.asarray(d2d_m)
     if scenario.indoor:
-        k = inf_k_subsce_m(scenario.name, clutter or scenario.clutter, h_bs_m, h_ut_m)
+        hall = clutter or scenario.clutter
+        assert hall is not None  # every indoor scenario has Table 7.2-4 clutter
+        k = inf_k_subsce_m(scenario.name, hall, h_bs_m, h_ut_m)
         return np.exp(-d2d / np.float32(k)) if d2d.dtype == np.float32 else np.exp(-d2d / k)
     return _outdoor(scenario.name, d2d, np.asarray(h_ut_m))
 

@@ -64,11 +64,12 @@ def _panel(fig, ax, cmap: CoverageMap, kind: str) -> None:
     extent = cmap.grid.extent
     if kind == "best_server":
         n = len(cmap.cell_names)
-        colours20 = colormaps["tab20"].colors
-        palette = ListedColormap([colours20[i % 20] for i in range(n)])
+        tab20 = colormaps["tab20"]  # a 20-entry table: an int picks an entry
+        palette = ListedColormap([tab20(i % 20) for i in range(n)])
         norm = BoundaryNorm(np.arange(-0.5, n + 0.5), n)
         image = ax.imshow(values, origin="lower", extent=extent, cmap=palette, norm=norm)
     else:
+        assert limits is not None
         image = ax.imshow(values, origin="lower", extent=extent, cmap=colours,
                           vmin=limits[0], vmax=limits[1])  # fmt: skip
         bar = fig.colorbar(image, ax=ax, shrink=0.8)

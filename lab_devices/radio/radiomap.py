@@ -123,11 +123,12 @@ class RadioMap:
     def _scenario_loss(self, cell: CellSite, sc: Scenario, d2d: F32, purpose: str, zone_k: int):
         h_ut = self.layout.ue_height_m
         dh = np.float32(cell.height_m - h_ut)
+        valid = sc.distance_range
         if sc.indoor:
-            d3d = np.clip(np.sqrt(d2d * d2d + dh * dh), sc.d3d_m.low, sc.d3d_m.high)
+            d3d = np.clip(np.sqrt(d2d * d2d + dh * dh), valid.low, valid.high)
             d2d_model = d2d
         else:
-            d2d_model = np.clip(d2d, sc.d2d_m.low, sc.d2d_m.high)
+            d2d_model = np.clip(d2d, valid.low, valid.high)
             d3d = np.sqrt(d2d_model * d2d_model + dh * dh)
         pl_los, pl_nlos = los_nlos_pathloss(sc, d2d_model, d3d, cell.fc_ghz, cell.height_m, h_ut)
         clutter = self.layout.zones[zone_k].clutter if zone_k >= 0 else None
@@ -135,7 +136,7 @@ class RadioMap:
         if not self.shadowing:
             return np.where(p_los >= 0.5, pl_los, pl_nlos)
         los = normal_cdf(self._field(cell, purpose + "/los", sc.los_corr_m)) < p_los
-        beyond = False
+        beyond: np.ndarray | bool = False
         if sc.name == "RMa":
             beyond = d2d_model > breakpoint_rma_m(cell.height_m, h_ut, cell.fc_ghz)
         sigma = shadow_sigma_db(sc, los, beyond).astype(np.float32)
@@ -169,7 +170,7 @@ class RadioMap:
 
     def _gain(self, cell: CellSite, dx: F32, dy: F32) -> F32 | float:
         if cell.azimuth_deg is None:
-            return np.float32(cell.max_gain_dbi)
+            return float(cell.max_gain_dbi)
         return sector_gain_db(
             dx, dy, cell.height_m - self.layout.ue_height_m,
             azimuth_deg=cell.azimuth_deg, tilt_deg=cell.tilt_deg, max_gain_dbi=cell.max_gain_dbi,

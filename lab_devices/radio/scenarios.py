@@ -68,6 +68,13 @@ class Scenario:
     def indoor(self) -> bool:
         return self.clutter is not None
 
+    @property
+    def distance_range(self) -> Range:
+        """The validity range of the model's distance: d3D for InF, d2D outdoors."""
+        rng = self.d3d_m if self.indoor else self.d2d_m
+        assert rng is not None  # every scenario of the table sets one of the two
+        return rng
+
 
 _TABLE = "TR 38.901 V17.0.0 Table 7.4.1-1"
 _FC_ALL = Range(0.5, 100.0, "GHz", f"{_TABLE}, 0.5-100 GHz")

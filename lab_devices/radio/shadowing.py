@@ -81,7 +81,7 @@ def normal_cdf(x: NDArray) -> NDArray:
 
 def shadow_sigma_db(scenario: Scenario, los, beyond_breakpoint=False):
     """σ_SF in dB (Table 7.4.1-1); RMa LOS has 4 dB before its breakpoint and 6 dB after."""
-    sigma_los = scenario.sigma_sf_los_db
+    sigma_los: float | np.ndarray = scenario.sigma_sf_los_db
     if scenario.name == "RMa":
         sigma_los = np.where(beyond_breakpoint, 6.0, 4.0)
     return np.where(los, sigma_los, scenario.sigma_sf_nlos_db)

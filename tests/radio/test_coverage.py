@@ -101,6 +101,14 @@ def test_changing_one_cell_leaves_the_others_fading_alone(park):
     assert np.array_equal(alone.rsrp_grid(east), before)
 
 
+def test_an_external_interferer_shrinks_coverage(park):
+    radio = RadioMap(park, seed=3)
+    clean = coverage_map(radio)
+    jammed = coverage_map(radio, extra_noise_dbm_per_re=-100.0)
+    assert np.all(jammed.sinr_db <= clean.sinr_db + 1e-4)
+    assert jammed.coverage_share() < clean.coverage_share()
+
+
 def test_coverage_map_refuses_bad_activity_and_no_cells(park):
     radio = RadioMap(park, seed=1)
     with pytest.raises(ValueError, match="activity of cell 'east'"):

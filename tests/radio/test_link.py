@@ -61,6 +61,7 @@ def test_external_interference_lowers_sinr(park):
     jammed = ue_kpis(radio, (100, 150), extra_noise_dbm_per_re=clean.rsrp_dbm)
     assert jammed.sinr_db < min(clean.sinr_db, 0.0) + 0.01
     assert jammed.cqi <= clean.cqi
+    assert jammed.rsrq_db < clean.rsrq_db
 
 
 def test_measurement_jitter_is_reproducible_from_the_rng(park):

@@ -10,6 +10,7 @@ PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v
 STAMP := $(VENV)/.installed
 CHP := node_modules/.bin/configurable-http-proxy
 PYTEST := $(BIN)/pytest
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: up test test-fast test-integration test-postgres lint docs bench deps-run deps-test clean
 

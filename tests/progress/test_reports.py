@@ -1,0 +1,103 @@
+"""The semi-annual and annual reports: periods, and their content read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from senlab.progress.report_data import PeriodError, parse_period
+from senlab.progress.reports import write_report
+from tests.progress.conftest import ADMIN, event, post_events
+from tests.progress.world import build_world
+
+
+def test_the_semi_annual_period_ends_on_20_june():
+    period = parse_period("2026H1")
+    assert (period.start, period.end) == (date(2025, 11, 21), date(2026, 6, 20))
+    assert period.kind_vi == "Báo cáo 6 tháng"
+
+
+def test_the_annual_period_ends_on_20_november():
+    period = parse_period("2026")
+    assert (period.start, period.end) == (date(2025, 11, 21), date(2026, 11, 20))
+
+
+@pytest.mark.parametrize("text", ["2026H2", "26", "2026-H1", ""])
+def test_a_malformed_period_is_refused_naming_it(text):
+    with pytest.raises(PeriodError, match=repr(text)):
+        parse_period(text)
+
+
+@pytest.fixture
+def reported(app, api):
+    build_world(app, api)
+    # binh completes 5g201 after the semi-annual cut-off, inside the annual period.
+    post_events(api, [event("grade.recorded", "2026-08-01T00:00:00Z", trainee="binh",
+                            course="5g201", assignment="b1", score=8, max_score=10)])
+
+
+def rows_of(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def find_row(rows: list[list], first: str) -> list:
+    return next(row for row in rows if row and row[0] == first)
+
+
+def test_the_xlsx_report_has_the_indicators_parks_and_courses(settings, reported, tmp_path):
+    out = write_report(settings, "2026H1", "xlsx", tmp_path / "r.xlsx")
+    book = load_workbook(out)
+    assert book.sheetnames == ["Chỉ tiêu", "Theo KCN-CCN", "Theo khóa học"]
+    indicators = rows_of(book["Chỉ tiêu"])
+    assert indicators[0][0].startswith("BÁO CÁO KẾT QUẢ ĐÀO TẠO")
+    assert "từ 21/11/2025 đến 20/06/2026" in indicators[2][0]
+    # One certified enterprise (E1, by an) of two: 50 %; target 30 % for 2025-2027.
+    share = find_row(indicators, "enterprises-5g-technician")
+    assert share[4:7] == ["2025-2027", 30, 50]
+    assert find_row(indicators, "certified-technicians")[6] == 1
+    assert len(book["Chỉ tiêu"]._charts) == 1
+    parks = rows_of(book["Theo KCN-CCN"])
+    # park, name, kind, enterprises, certified enterprises, trainees, enrolled, completed, certs
+    assert find_row(parks, "KCN-SD") == ["KCN-SD", "KCN Sa Đéc", "KCN", 1, 1, 1, 1, 1, 1]
+    assert find_row(parks, "CCN-TB") == ["CCN-TB", "CCN Tân Bình", "CCN", 1, 0, 1, 2, 0, 0]
+    courses = rows_of(book["Theo khóa học"])
+    assert find_row(courses, "5g201")[2:] == [1, 0, 0, 0]
+
+
+def test_the_annual_report_counts_what_happened_after_june(settings, reported, tmp_path):
+    out = write_report(settings, "2026", "xlsx", tmp_path / "r.xlsx")
+    book = load_workbook(out)
+    parks = rows_of(book["Theo KCN-CCN"])
+    assert find_row(parks, "CCN-TB")[4:] == [1, 1, 2, 1, 1]
+    assert find_row(rows_of(book["Theo khóa học"]), "5g201")[2:] == [1, 0, 0, 1]
+    assert find_row(rows_of(book["Chỉ tiêu"]), "enterprises-5g-technician")[6] == 100
+
+
+def test_the_csv_report_is_utf8_with_the_same_tables(settings, reported, tmp_path):
+    out = write_report(settings, "2026H1", "csv", tmp_path / "r.csv")
+    text = out.read_bytes().decode("utf-8-sig")
+    assert "II. Theo khu, cụm công nghiệp" in text
+    assert "KCN-SD,KCN Sa Đéc,KCN,1,1,1,1,1,1" in text
+
+
+def test_the_pdf_report_is_a_pdf(settings, reported, tmp_path):
+    out = write_report(settings, "2026", "pdf", tmp_path / "r.pdf")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert out.stat().st_size > 5000
+
+
+def test_an_unknown_format_is_refused(settings, tmp_path):
+    with pytest.raises(ValueError, match="format 'docx' must be one of xlsx, pdf, csv"):
+        write_report(settings, "2026", "docx", tmp_path / "r.docx")
+
+
+def test_the_dashboard_download_is_the_same_report(api, reported):
+    response = api(ADMIN, "GET", "/api/reports/2026H1", params={"format": "xlsx"})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert find_row(rows_of(book["Theo KCN-CCN"]), "KCN-SD")[3:] == [1, 1, 1, 1, 1, 1]
+    bad = api(ADMIN, "GET", "/api/reports/2026Q3", params={"format": "xlsx"})
+    assert bad.status_code == 422 and "2026Q3" in bad.text

@@ -26,7 +26,7 @@ from matplotlib.path import Path as PolygonPath
 
 from .antenna import sector_gain_db
 from .kpi import epre_dbm
-from .layout import CellSite, ParkLayout
+from .layout import CellSite, LayoutError, ParkLayout
 from .los import los_probability_for
 from .pathloss import breakpoint_rma_m, los_nlos_pathloss
 from .penetration import INDOOR_LOSS_DB_PER_M, MAX_INDOOR_DISTANCE_M, wall_loss_db
@@ -148,7 +148,24 @@ class RadioMap:
     def _zone_of_cell(self, cell: CellSite) -> int:
         if cell.zone is None:
             return -1
-        return next(k for k, z in enumerate(self.layout.zones) if z.name == cell.zone)
+        for k, zone in enumerate(self.layout.zones):
+            if zone.name == cell.zone:
+                return k
+        raise LayoutError(f"cell {cell.name!r}: zone {cell.zone!r} is not in {self.layout.name!r}")
+
+    def _check_cell(self, cell: CellSite, cell_zone: int) -> None:
+        """The cell's own links must sit inside their model's ranges (Table 7.4.1-1)."""
+        if cell_zone >= 0:
+            sc = get_scenario(self.layout.zones[cell_zone].scenario)
+        else:
+            sc = get_scenario(cell.scenario or self.layout.outdoor_scenario)
+        checks = [(cell.height_m, sc.h_bs_range, "height_m"), (cell.fc_ghz, sc.fc_ghz, "fc_ghz"),
+                  (self.layout.ue_height_m, sc.h_ut_range, "the layout's ue_height_m")]  # fmt: skip
+        for value, rng, name in checks:
+            if not rng.low <= value <= rng.high:
+                raise LayoutError(
+                    f"cell {cell.name!r} ({sc.name}): needs {rng.text(name)}; got {value:g}"
+                )
 
     def _entry_loss(self, cell: CellSite, cell_zone: int) -> F32:
         """Walls crossed by links that leave or enter a building (0 where none)."""
@@ -181,6 +198,7 @@ class RadioMap:
         dy = self._y - np.float32(cell.y_m)
         d2d = np.hypot(dx, dy)
         cell_zone = self._zone_of_cell(cell)
+        self._check_cell(cell, cell_zone)
         outdoor = get_scenario(cell.scenario or self.layout.outdoor_scenario)
         loss = self._scenario_loss(cell, outdoor, d2d, "outdoor", -1)
         loss = loss + self._entry_loss(cell, cell_zone)
@@ -198,7 +216,12 @@ class RadioMap:
     def rsrp_grid(self, cell: CellSite) -> F32:
         """RSRP in dBm of `cell` at every grid point (cached per cell description)."""
         if cell not in self._rsrp:
-            self._rsrp[cell] = self._compute_rsrp(cell)
+            try:
+                self._rsrp[cell] = self._compute_rsrp(cell)
+            except LayoutError:
+                raise
+            except ValueError as exc:  # e.g. an InF-SH cell below the clutter
+                raise LayoutError(f"cell {cell.name!r}: {exc}") from None
         return self._rsrp[cell]
 
     def rsrp_stack(self, cells) -> F32:

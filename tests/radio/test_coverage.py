@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from lab_devices.radio import RadioMap, coverage_map, pathloss, plot_coverage
+from lab_devices.radio import (
+    LayoutError,
+    RadioMap,
+    bundled_layout,
+    coverage_map,
+    pathloss,
+    plot_coverage,
+)
 from lab_devices.radio.kpi import epre_dbm, noise_per_re_dbm
 from lab_devices.radio.penetration import wall_loss_db
 
@@ -133,3 +140,41 @@ def test_plot_refuses_an_unknown_panel(park, tmp_path):
     cmap = coverage_map(RadioMap(park, seed=1))
     with pytest.raises(ValueError, match="kinds must be some of"):
         plot_coverage(cmap, park, park.cells, tmp_path / "x.png", kinds=("noise",))
+
+
+def test_cells_on_another_carrier_do_not_interfere(park):
+    radio = RadioMap(park, spacing_m=5.0, shadowing=False)
+    west, east, _ = park.cells
+    mmwave = east.with_changes(fc_ghz=28.0, scs_khz=120, bandwidth_mhz=400)
+    cmap = coverage_map(radio, [west, mmwave])
+    j, i = _at(radio.grid, 30, 60)  # next to west, far from the 28 GHz cell
+    assert cmap.cell_names[cmap.best_server[j, i]] == "west"
+    assert cmap.sinr_db[j, i] == pytest.approx(
+        cmap.rsrp_dbm[j, i] - noise_per_re_dbm(30, 9.0), abs=1e-3
+    )
+
+
+def test_cell_outside_its_model_is_named(park):
+    radio = RadioMap(park, seed=1)
+    too_high = park.cells[2].with_changes(height_m=30.0)  # InF allows up to 25 m
+    with pytest.raises(LayoutError, match=r"cell 'hall' \(InF-SH\): needs .* height_m ≤ 25 m"):
+        radio.rsrp_grid(too_high)
+
+
+def test_cell_below_the_clutter_of_a_high_bs_hall_is_named(park):
+    radio = RadioMap(park, seed=1)
+    low = park.cells[2].with_changes(height_m=1.8)  # InF-SH needs h_BS above h_c = 2 m
+    with pytest.raises(LayoutError, match=r"cell 'hall': InF-SH LOS probability needs"):
+        radio.rsrp_grid(low)
+
+
+def test_cell_in_a_zone_the_park_lacks_is_named(park):
+    stray = park.cells[2].with_changes(zone="attic")
+    with pytest.raises(LayoutError, match=r"cell 'hall': zone 'attic' is not in 'test park'"):
+        RadioMap(park, seed=1).rsrp_grid(stray)
+
+
+def test_shipped_plan_stays_below_the_2027_target_it_teaches():
+    # site/radio.md: the 20-cell plan covers about half the park, short of Plan 478's 70 %
+    share = coverage_map(RadioMap(bundled_layout(), seed=478)).coverage_share()
+    assert 0.3 < share < 0.7

@@ -43,11 +43,25 @@ class CoverageMap:
     sinr_db: F32
     cqi: np.ndarray
     throughput_mbps: F32
+    zone_names: tuple[str, ...] = ()
+    zone_index: np.ndarray | None = None  # index into zone_names, -1 outdoors
 
-    def coverage_share(self, *, rsrp_min_dbm: float = -100.0, sinr_min_db: float = 0.0) -> float:
-        """Share of the park's points with RSRP ≥ rsrp_min_dbm and SINR ≥ sinr_min_db."""
+    def coverage_share(
+        self, *, rsrp_min_dbm: float = -100.0, sinr_min_db: float = 0.0, zone: str | None = None
+    ) -> float:
+        """Share of the park's (or one zone's) points with RSRP and SINR at the thresholds."""
+        area = self.in_park if zone is None else self.zone_mask(zone)
         covered = (self.rsrp_dbm >= rsrp_min_dbm) & (self.sinr_db >= sinr_min_db)
-        return float(np.count_nonzero(covered & self.in_park) / np.count_nonzero(self.in_park))
+        return float(np.count_nonzero(covered & area) / np.count_nonzero(area))
+
+    def zone_mask(self, zone: str) -> np.ndarray:
+        """The grid points inside `zone`, or a ValueError listing the zones."""
+        if zone not in self.zone_names or self.zone_index is None:
+            raise ValueError(f"unknown zone {zone!r}: expected one of {list(self.zone_names)}")
+        mask = self.zone_index == self.zone_names.index(zone)
+        if not mask.any():
+            raise ValueError(f"zone {zone!r} holds no grid point: use a finer spacing_m")
+        return mask
 
 
 def _cell_constants(cells: Sequence[CellSite]):
@@ -97,6 +111,7 @@ def coverage_map(
         grid=radio.grid, cell_names=names, in_park=radio.in_park, best_server=best.astype(np.int16),
         rsrp_dbm=best_rsrp, rsrq_db=rsrq, sinr_db=sinr,
         cqi=cqi.astype(np.int8), throughput_mbps=throughput.astype(np.float32),
+        zone_names=tuple(z.name for z in radio.layout.zones), zone_index=radio.zone_index,
     )  # fmt: skip
 
 

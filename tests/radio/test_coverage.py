@@ -178,3 +178,16 @@ def test_shipped_plan_stays_below_the_2027_target_it_teaches():
     # site/radio.md: the 20-cell plan covers about half the park, short of Plan 478's 70 %
     share = coverage_map(RadioMap(bundled_layout(), seed=478)).coverage_share()
     assert 0.3 < share < 0.7
+
+
+def test_coverage_share_of_one_hall(park):
+    radio = RadioMap(park, seed=3)
+    with_cell = coverage_map(radio).coverage_share(zone="hall")
+    without = coverage_map(radio, park.cells[:2]).coverage_share(zone="hall")
+    assert with_cell > 0.9 and without < 0.1  # the hall lives on its own small cell
+
+
+def test_unknown_zone_is_named(park):
+    cmap = coverage_map(RadioMap(park, seed=3))
+    with pytest.raises(ValueError, match=r"unknown zone 'attic': expected one of \['hall'\]"):
+        cmap.coverage_share(zone="attic")

@@ -167,3 +167,16 @@ def latency_ms(
     queue_slots = load / (1.0 - load)
     air_slots = 3.5 + bler / (1.0 - bler) * harq_rtt_slots
     return (air_slots + queue_slots) * slot_ms + core_ms
+
+
+# Teaching bands for reading a drive test, a common field convention, not a 3GPP rule:
+# (lower bound, label) from best to worst.
+RSRP_BANDS_DBM = ((-80.0, "excellent"), (-90.0, "good"), (-100.0, "fair"), (-math.inf, "poor"))
+SINR_BANDS_DB = ((20.0, "excellent"), (13.0, "good"), (0.0, "fair"), (-math.inf, "poor"))
+
+
+def classify(value: float, bands: tuple[tuple[float, str], ...]) -> str:
+    """Label of the first band whose lower bound `value` reaches; NaN (no service) is "none"."""
+    if math.isnan(value):
+        return "none"
+    return next(label for low, label in bands if value >= low)

@@ -121,3 +121,16 @@ def test_latency_refuses_a_bler_of_one():
 def test_epre_refuses_zero_resource_blocks():
     with pytest.raises(ValueError, match="n_rb"):
         kpi.epre_dbm(46.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("rsrp", "label"), [(-70.0, "excellent"), (-80.0, "excellent"), (-85.0, "good"),
+                        (-99.9, "fair"), (-100.1, "poor"), (float("nan"), "none")],
+)  # fmt: skip
+def test_rsrp_bands_label_a_drive_test_reading(rsrp, label):
+    assert kpi.classify(rsrp, kpi.RSRP_BANDS_DBM) == label
+
+
+def test_sinr_bands_label_a_drive_test_reading():
+    labels = [kpi.classify(v, kpi.SINR_BANDS_DB) for v in (25.0, 15.0, 5.0, -3.0)]
+    assert labels == ["excellent", "good", "fair", "poor"]

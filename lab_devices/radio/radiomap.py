@@ -19,6 +19,7 @@ the others as it was. `rsrp_at` interpolates the grids bilinearly for a moving U
 from __future__ import annotations
 
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,8 @@ from .pathloss import breakpoint_rma_m, los_nlos_pathloss
 from .penetration import INDOOR_LOSS_DB_PER_M, MAX_INDOOR_DISTANCE_M, wall_loss_db
 from .scenarios import Scenario, get_scenario
 from .shadowing import F32, gaussian_fields, normal_cdf, shadow_sigma_db
+
+MAX_CACHED_GRIDS = 256
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class RadioMap:
             self.zone_index[inside] = k
             depth = _depth_behind_walls(zone.polygon, xs, ys)
             self.indoor_depth_m[inside] = np.minimum(depth[inside], MAX_INDOOR_DISTANCE_M)
-        self._rsrp: dict[CellSite, F32] = {}
+        self._rsrp: OrderedDict[CellSite, F32] = OrderedDict()
         self._fields: dict[tuple[str, str, float], F32] = {}
 
     # ---- random fields -------------------------------------------------------------
@@ -215,14 +218,19 @@ class RadioMap:
     # ---- public --------------------------------------------------------------------
     def rsrp_grid(self, cell: CellSite) -> F32:
         """RSRP in dBm of `cell` at every grid point (cached per cell description)."""
-        if cell not in self._rsrp:
-            try:
-                self._rsrp[cell] = self._compute_rsrp(cell)
-            except LayoutError:
-                raise
-            except ValueError as exc:  # e.g. an InF-SH cell below the clutter
-                raise LayoutError(f"cell {cell.name!r}: {exc}") from None
-        return self._rsrp[cell]
+        if cell in self._rsrp:
+            self._rsrp.move_to_end(cell)
+            return self._rsrp[cell]
+        try:
+            grid = self._compute_rsrp(cell)
+        except LayoutError:
+            raise
+        except ValueError as exc:  # e.g. an InF-SH cell below the clutter
+            raise LayoutError(f"cell {cell.name!r}: {exc}") from None
+        self._rsrp[cell] = grid
+        if len(self._rsrp) > MAX_CACHED_GRIDS:  # a lab may try many tilts: keep the recent
+            self._rsrp.popitem(last=False)
+        return grid
 
     def rsrp_stack(self, cells) -> F32:
         """RSRP grids of several cells, stacked on axis 0."""

@@ -6,8 +6,9 @@ PNGs on request). The models and their sources:
 - `pathloss(scenario, *, d2d_m, fc_ghz, los, h_bs_m=None, h_ut_m=None)`: median path
   loss of 3GPP TR 38.901 V17.0.0 Table 7.4.1-1 for InF-SL/DL/SH/DH (``los=True`` is
   InF-LOS), UMi-Street Canyon, UMa and RMa; ValueError naming the range otherwise.
-- `los_probability(...)`: Table 7.4.2-1. `shadowing.gaussian_fields`: log-normal shadow
-  fading and the LOS state, spatially correlated (Tables 7.5-6 and 7.6.3.1-2).
+- `los_probability(...)`: Table 7.4.2-1. `shadow_fading_db(scenario, shape, spacing_m,
+  los=, seed=)`: log-normal shadow fading on a grid, spatially correlated at the
+  decorrelation distance of Table 7.5-6; the LOS state is correlated too (Table 7.6.3.1-2).
 - `kpi`: EPRE, RSRP, RSSI, RSRQ (TS 38.215), SINR, CQI (TS 38.214), spectral
   efficiency, throughput (TS 38.306 §4.1.2) and latency. `nr`: N_RB (TS 38.101), the
   CQI table, the peak-rate formula.
@@ -41,6 +42,7 @@ from .pathloss import pathloss
 from .plot import plot_coverage
 from .radiomap import Grid, RadioMap
 from .scenarios import SCENARIO_NAMES, SPEC, get_scenario
+from .shadowing import shadow_fading_db
 
 __all__ = [
     "SCENARIO_NAMES",
@@ -63,5 +65,6 @@ __all__ = [
     "network_snapshot",
     "pathloss",
     "plot_coverage",
+    "shadow_fading_db",
     "ue_kpis",
 ]

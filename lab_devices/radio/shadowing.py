@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from .scenarios import Scenario
+from .scenarios import Scenario, get_scenario
 
 F32 = NDArray[np.float32]
 
@@ -85,3 +85,18 @@ def shadow_sigma_db(scenario: Scenario, los, beyond_breakpoint=False):
     if scenario.name == "RMa":
         sigma_los = np.where(beyond_breakpoint, 6.0, 4.0)
     return np.where(los, sigma_los, scenario.sigma_sf_nlos_db)
+
+
+def shadow_fading_db(
+    scenario: str, shape: tuple[int, int], spacing_m: float, *, los: bool, seed: int
+) -> F32:
+    """A grid of shadow fading in dB for one scenario and LOS state, reproducible from `seed`.
+
+    σ from Table 7.4.1-1 (RMa LOS: the 4 dB before the breakpoint), decorrelation distance
+    from Table 7.5-6.
+    """
+    sc = get_scenario(scenario)
+    corr = sc.sf_corr_los_m if los else sc.sf_corr_nlos_m
+    sigma = float(shadow_sigma_db(sc, los))
+    field = gaussian_fields(shape, spacing_m, corr, np.random.default_rng(seed), 1)[0]
+    return (sigma * field).astype(np.float32)

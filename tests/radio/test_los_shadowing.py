@@ -89,3 +89,19 @@ def test_shadow_sigma_follows_table_7_4_1_1():
     assert float(shadow_sigma_db(get_scenario("InF-DL"), False)) == 7.2
     assert float(shadow_sigma_db(get_scenario("RMa"), True, beyond_breakpoint=True)) == 6.0
     assert float(shadow_sigma_db(get_scenario("RMa"), True)) == 4.0
+
+
+def test_shadow_fading_grid_has_the_table_sigma_and_is_seeded():
+    from lab_devices.radio import shadow_fading_db
+
+    # UMi NLOS: σ = 7.82 dB (Table 7.4.1-1), d_cor = 13 m (Table 7.5-6); 400x400 at 5 m
+    grid = shadow_fading_db("UMi", (400, 400), 5.0, los=False, seed=9)
+    assert grid.std() == pytest.approx(7.82, rel=0.05)
+    assert np.array_equal(grid, shadow_fading_db("UMi", (400, 400), 5.0, los=False, seed=9))
+
+
+def test_shadow_fading_names_an_unknown_scenario():
+    from lab_devices.radio import shadow_fading_db
+
+    with pytest.raises(ValueError, match="unknown scenario 'InH'"):
+        shadow_fading_db("InH", (10, 10), 5.0, los=True, seed=1)

@@ -48,3 +48,9 @@ def drive_fixture():
 def send_fixture():
     """``send(device, action, **params)``: one command; its decoded reply."""
     return command
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio, as the fleet does."""
+    return "asyncio"

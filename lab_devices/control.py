@@ -14,7 +14,7 @@ with. Routes:
 | ``GET /health`` | liveness and counts (no token needed) |
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI must resolve the local `Auth` alias.
 
 import secrets
 from typing import Annotated, Any

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="The progress service's database; SQLite under home by default."
     )
+    progress_url: str | None = Field(
+        None, description="The progress service as a trainee's server reaches it (set by the hub)."
+    )
     stack_id: str | None = Field(
         None, description="Marks every process of one `senlab up`, so that none outlives it."
     )

@@ -17,6 +17,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+import senlab.lab
+from senlab.settings import Settings
 from tests.stack.harness import DEMO_PASSWORD, Stack, login, process_environ
 
 pytestmark = pytest.mark.integration
@@ -130,6 +132,36 @@ def test_the_injected_credentials_reach_the_trainees_own_subtree_only(stack):
     for client in (trainee1, trainee2, spy):
         client.disconnect()
         client.loop_stop()
+
+
+def test_a_trainee_starts_a_lab_from_their_server_and_its_devices_publish(stack):
+    env = stack.trainee1_env
+    settings = Settings(home=stack.home, progress_url=f"{stack.url}/services/progress/",
+                        hub_service_token=env["JUPYTERHUB_API_TOKEN"])
+    lab = senlab.lab.start("iot101-sensors", settings=settings)
+    assert lab.topic_root == "labs/trainee1/iot101-sensors"
+    assert (lab.username, lab.port) == ("trainee1", stack.ports["MQTT_PORT"])
+    assert lab.devices
+    client = lab.mqtt_client()
+    received = collect(client, lab.topic_root + "/#")
+    expected = {f"{device['topic']}/telemetry" for device in lab.devices}
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not expected <= {t for t, _ in received}:
+        time.sleep(0.1)
+    client.loop_stop()
+    assert expected <= {topic for topic, _ in received}
+    assert {f"{device['topic']}/meta" for device in lab.devices} <= {t for t, _ in received}
+    again = senlab.lab.start("iot101-sensors", settings=settings)
+    assert again.devices == lab.devices
+    table = lab.check()
+    assert table.checks and all({"id", "passed"} <= set(check) for check in table.checks)
+
+
+def test_an_unknown_lab_is_refused_with_its_name(stack):
+    settings = Settings(home=stack.home, progress_url=f"{stack.url}/services/progress/",
+                        hub_service_token=stack.trainee1_env["JUPYTERHUB_API_TOKEN"])
+    with pytest.raises(senlab.lab.LabError, match="no-such-lab"):
+        senlab.lab.start("no-such-lab", settings=settings)
 
 
 @pytest.mark.parametrize("username,password", [(None, None), ("trainee1", "wrong-password"),

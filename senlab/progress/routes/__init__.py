@@ -6,10 +6,11 @@ from senlab.progress.routes import (
     events,
     goals,
     health,
+    labs,
     metrics,
     progress,
     xapi,
 )
 
 ROUTERS = [health.router, events.router, progress.router, goals.router,
-           certificates.router, metrics.router, xapi.router, dashboard.router]
+           certificates.router, metrics.router, xapi.router, dashboard.router, labs.router]

@@ -102,6 +102,7 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
 
 @contextmanager
 def running_hub(folder: Path) -> Iterator[Hub]:
+    folder.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in ("hub", "hub_api", "proxy_api", "progress")}
     tokens = {"fleet": secrets.token_hex(16), "admin": secrets.token_hex(16)}
     config = write_config(folder, ports=ports, tokens=tokens)

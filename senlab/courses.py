@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,14 +34,14 @@ class CourseError(ValueError):
         super().__init__(f"{self.file}: {where}: {reason}")
 
 
-class Area(str, Enum):
+class Area(StrEnum):
     iot = "iot"
     five_g = "5g"
     security = "security"
     operations = "operations"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     beginner = "beginner"
     intermediate = "intermediate"
     advanced = "advanced"
@@ -121,6 +121,16 @@ def _field_path(location: tuple) -> str:
     return ".".join(str(part) for part in location) or "(top level)"
 
 
+def _first_error(error: ValidationError) -> tuple[str, str]:
+    """(field, reason) of the first error; cross-field checks say their field first."""
+    first = error.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if not first["loc"] and ": " in message:
+        field, reason = message.split(": ", 1)
+        return field, reason
+    return _field_path(first["loc"]), message
+
+
 def load_course(folder: Path) -> Course:
     """Read and check `folder/course.yaml`; raise CourseError naming file, field and reason."""
     path = Path(folder) / "course.yaml"
@@ -131,14 +141,14 @@ def load_course(folder: Path) -> Course:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
-        raise CourseError(path, where, f"not valid YAML: {getattr(error, 'problem', error)}")
+        reason = f"not valid YAML: {getattr(error, 'problem', error)}"
+        raise CourseError(path, where, reason) from None
     if not isinstance(data, dict):
         raise CourseError(path, "(top level)", "must be a mapping of fields")
     try:
         course = Course.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise CourseError(path, _field_path(first["loc"]), first["msg"]) from None
+        raise CourseError(path, *_first_error(error)) from None
     if course.id != path.parent.name:
         raise CourseError(path, "id", f"{course.id!r} differs from its folder {path.parent.name!r}")
     for assignment in course.assignments:
@@ -194,6 +204,52 @@ def publish(settings: Settings, course_id: str, *, courses_dir: Path | None = No
 
 
 def _check_result(result: dict, course_id: str, assignment_id: str) -> None:
-    if not result.get("success"):
-        reason = (result.get("error") or result.get("log") or "failed").strip().splitlines()[-1]
-        raise CourseError(f"courses/{course_id}/source/{assignment_id}", "nbgrader", reason)
+    if result.get("success"):
+        return
+    text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+    errors = [
+        line.strip() for line in text.splitlines()
+        if re.match(r"\s*[\w.]+(Error|Exception): ", line) and "NbGraderException" not in line
+    ]  # fmt: skip
+    reason = errors[-1] if errors else (text.strip().splitlines() or ["failed"])[-1]
+    notebooks = re.findall(r"Converting notebook (\S+\.ipynb)", text)
+    where = f"source/{assignment_id}"
+    if notebooks:
+        where += "/" + Path(notebooks[-1]).name
+    raise CourseError(f"courses/{course_id}/{where}", "nbgrader", reason)
+
+
+def validate_course(settings: Settings, folder: Path, *, workers: int | None = None) -> list:
+    """Problems (file, cell, reason) with the course at `folder`; see senlab.grading.validate."""
+    from senlab.grading.validate import validate_course as validate
+
+    return validate(settings, folder, workers=workers)
+
+
+def new_course(
+    courses_dir: Path, course_id: str, *, title_en: str, title_vi: str, area: str = "iot",
+    level: str = "beginner", hours: float = 8, assignment: str = "assignment-1",
+) -> Path:  # fmt: skip
+    """Scaffold `courses_dir/<course_id>/`: a course.yaml and one gradable assignment."""
+    from senlab.grading.scaffold import starter_notebook
+
+    folder = Path(courses_dir) / course_id
+    if folder.exists():
+        raise CourseError(folder, "id", "a course folder of that id already exists")
+    data = {
+        "id": course_id, "title": {"vi": title_vi, "en": title_en}, "area": area,
+        "level": level, "hours": hours, "prerequisites": [],
+        "competencies": ["(what a trainee can do after this course)"], "instructors": [],
+        "assignments": [{"id": assignment, "title": {"vi": title_vi, "en": title_en}, "lab": None}],
+        "pass_mark": 60, "completion": {"min_average": 60},
+    }  # fmt: skip
+    try:
+        Course.model_validate(data)
+    except ValidationError as error:
+        raise CourseError(folder / "course.yaml", *_first_error(error)) from None
+    source = folder / "source" / assignment
+    source.mkdir(parents=True)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    (folder / "course.yaml").write_text(text, encoding="utf-8")
+    starter_notebook(source / f"{assignment}.ipynb")
+    return folder

@@ -43,7 +43,8 @@ def _senlab_export_(names, ns=globals()):
         if t in (list, tuple, set, frozenset):
             return {"t": t.__name__, "v": [enc(x, depth + 1) for x in v]}
         if t is dict:
-            return {"t": "dict", "v": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]}
+            pairs = [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]
+            return {"t": "dict", "v": pairs}
         if t is types.ModuleType:
             return {"t": "module", "v": v.__name__}
         if np is not None and t is np.ndarray and v.dtype.kind in "biufUS":

@@ -35,8 +35,9 @@ STOPPED = "KernelStopped"
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
+    traceback = [f"{ename}: {evalue}"]
     return from_dict(
-        {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
+        {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": traceback}
     )
 
 

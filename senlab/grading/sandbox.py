@@ -27,7 +27,9 @@ from pathlib import Path
 
 BWRAP = "bwrap"
 SYSTEM_DIRS = ("/usr", "/etc")
-MERGED_USR_LINKS = {"/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib", "/lib64": "usr/lib64"}
+MERGED_USR_LINKS = {
+    "/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib", "/lib64": "usr/lib64",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

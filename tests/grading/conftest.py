@@ -27,7 +27,8 @@ def solutions() -> dict[str, str]:
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
-            answers[meta["grade_id"]] = re.sub(r"^\s*### (BEGIN|END) SOLUTION\n?", "", cell.source, flags=re.M)
+            marker = r"^\s*### (BEGIN|END) SOLUTION\n?"
+            answers[meta["grade_id"]] = re.sub(marker, "", cell.source, flags=re.M)
     return answers
 
 

@@ -41,7 +41,8 @@ th01_temperatures = found.get("temps")
 
 OPEN_GRADEBOOK = '''
 import glob, os, sqlite3
-for path in [GRADEBOOK] + glob.glob(os.path.dirname(os.getcwd()) + "/**/gradebook.db", recursive=True):
+near = os.path.dirname(os.getcwd()) + "/**/gradebook.db"
+for path in [GRADEBOOK] + glob.glob(near, recursive=True):
     try:
         db = sqlite3.connect(path)
         db.execute("UPDATE grade SET manual_score = 100")
@@ -112,28 +113,38 @@ def _edit_tests(notebook) -> None:  # noqa: ANN001
             meta["points"] = 100
 
 
-def _cases(root: str, port: int, q1: str) -> dict[str, tuple[dict, dict]]:
-    """trainee -> (submit() keyword arguments, expected score)."""
-    net = f'import urllib.request\nurllib.request.urlopen("http://127.0.0.1:{port}/steal", timeout=3)\nth01_mean_c = 25.0'
-    gradebook = repr(f"{root}/gradebook.db")
+def _cases(root: str, port: int, q1: str) -> dict[str, tuple[dict, int]]:
+    """trainee -> (submit() keyword arguments, expected score out of 6)."""
+    url = f"http://127.0.0.1:{port}/steal"
+    network = f"import urllib.request\nurllib.request.urlopen({url!r}, timeout=3)\n" + (
+        "th01_mean_c = 25.0"
+    )
+    read_tests = READ_HIDDEN_TESTS.replace("COURSE_ROOT", repr(root))
+    open_gradebook = OPEN_GRADEBOOK.replace("GRADEBOOK", repr(f"{root}/gradebook.db"))
+    allocate = "big = bytearray(10 * 1024 ** 3)\nth01_mean_c = 25.0"
+    wrong_q2, wrong_q3 = "th01_mean_c = 1.0", "humid_alarms = {}"
+    exits = "import sys\nsys.exit(0)"
     return {
         "honest": ({}, 6),
         "wrong": ({"answers": {"q2-answer": "th01_mean_c = 24.0"}}, 4),
         "blank": ({"blank": True}, 0),
-        "reads-hidden-tests": ({"answers": {"q1-answer": READ_HIDDEN_TESTS.replace("COURSE_ROOT", repr(root))}}, 2),
-        "opens-gradebook": ({"answers": {"q1-answer": OPEN_GRADEBOOK.replace("GRADEBOOK", gradebook)}}, 2),
-        "hides-failures": ({"answers": {"q1-answer": HIDE_FAILURES, "q2-answer": "th01_mean_c = 1.0"}}, 0),
+        "reads-hidden-tests": ({"answers": {"q1-answer": read_tests}}, 2),
+        "opens-gradebook": ({"answers": {"q1-answer": open_gradebook}}, 2),
+        "hides-failures": ({"answers": {"q1-answer": HIDE_FAILURES, "q2-answer": wrong_q2}}, 0),
         "patches-builtins": ({"answers": {"q2-answer": PATCH_BUILTINS}}, 4),
-        "sys-exit": ({"answers": {"q1-answer": "import sys\nsys.exit(0)", "q2-answer": "th01_mean_c = 25.0"}}, 4),
+        "sys-exit": ({"answers": {"q1-answer": exits, "q2-answer": "th01_mean_c = 25.0"}}, 4),
         "os-exit": ({"answers": {"q2-answer": "import os\nos._exit(1)"}}, 2),
         "endless-loop": ({"answers": {"q2-answer": STUBBORN_LOOP}}, 2),
         "fork-bomb": ({"answers": {"q2-answer": FORK_BOMB}}, 2),
-        "allocates-10gb": ({"answers": {"q2-answer": "big = bytearray(10 * 1024 ** 3)\nth01_mean_c = 25.0"}}, 4),
-        "network-call": ({"answers": {"q2-answer": net}}, 4),
-        "deletes-tests": ({"answers": {"q2-answer": "th01_mean_c = 1.0", "q3-answer": "humid_alarms = {}"}, "edit": _delete_tests}, 2),
-        "edits-tests": ({"answers": {"q3-answer": "humid_alarms = {}"}, "edit": _edit_tests}, 4),
+        "allocates-10gb": ({"answers": {"q2-answer": allocate}}, 4),
+        "network-call": ({"answers": {"q2-answer": network}}, 4),
+        "deletes-tests": (
+            {"answers": {"q2-answer": wrong_q2, "q3-answer": wrong_q3}, "edit": _delete_tests},
+            2,
+        ),
+        "edits-tests": ({"answers": {"q3-answer": wrong_q3}, "edit": _edit_tests}, 4),
         "honest-2": ({"answers": {"q1-answer": q1}}, 6),
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +179,9 @@ def test_each_submission_earns_exactly_its_right_answers(batch, trainee: str) ->
     assert (result.score, result.max_score) == (expected[trainee], 6.0)
 
 
-def test_the_attack_on_hidden_tests_works_without_the_sandbox(grading_settings) -> None:  # noqa: ANN001
+def test_the_attack_on_hidden_tests_works_without_the_sandbox(
+    grading_settings,  # noqa: ANN001
+) -> None:
     root = str(course_root(grading_settings, COURSE))
     namespace: dict = {}
     exec(READ_HIDDEN_TESTS.replace("COURSE_ROOT", repr(root)), namespace)
@@ -178,7 +191,8 @@ def test_the_attack_on_hidden_tests_works_without_the_sandbox(grading_settings) 
 def test_no_manual_grade_was_written_to_the_gradebook(batch, grading_settings) -> None:  # noqa: ANN001
     path = course_root(grading_settings, COURSE) / "gradebook.db"
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL").fetchone() == (0,)
+        query = "SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL"
+        assert db.execute(query).fetchone() == (0,)
 
 
 def test_the_network_call_reached_nothing(batch) -> None:  # noqa: ANN001

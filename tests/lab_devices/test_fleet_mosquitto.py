@@ -1,0 +1,271 @@
+"""The fleet against a real Mosquitto with passwords and ACLs: isolation, commands, restarts.
+
+Trainees use paho-mqtt, as their notebooks do. The broker runs from a temporary config on
+a free port (``lab_devices.local_broker``) and is stopped at the end of each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from lab_devices.fleet import Fleet
+from lab_devices.labfile import load_labs
+from lab_devices.link import BrokerConfig
+from lab_devices.local_broker import FLEET_USER, LocalBroker
+from lab_devices.mqtt_codec import (
+    PUBLISH,
+    PacketReader,
+    decode_publish,
+    encode_connect,
+    encode_puback,
+    encode_subscribe,
+)
+from lab_devices.service import connection_factory
+
+LABS = Path(__file__).resolve().parents[2] / "labs"
+PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw", "binh": "binh-pw"}
+LAB = "iot101-sensors"
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+class Trainee:
+    """A trainee's paho client, recording everything it receives."""
+
+    def __init__(self, name: str, port: int, subscriptions: list[str]) -> None:
+        self.received: list[tuple[str, bytes, bool]] = []
+        self.lock = threading.Lock()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"nb-{name}")
+        self.client.username_pw_set(name, PASSWORDS[name])
+        self.client.on_message = self._on_message
+        self.client.on_connect = lambda c, u, f, rc, p: [c.subscribe(s, 1) for s in subscriptions]
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, message) -> None:
+        with self.lock:
+            self.received.append((message.topic, message.payload, message.retain))
+
+    def topics(self) -> set[str]:
+        with self.lock:
+            return {topic for topic, _, _ in self.received}
+
+    def payloads(self, topic: str) -> list[bytes]:
+        with self.lock:
+            return [payload for t, payload, _ in self.received if t == topic]
+
+    def command(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+async def until(condition, what: str, timeout: float = 15.0) -> None:
+    """Wait for a condition while the fleet keeps running; fail naming what never came."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    with LocalBroker(tmp_path / "broker", PASSWORDS, max_queued=1000) as running:
+        yield running
+
+
+@pytest.fixture
+async def fleet(broker):
+    config = BrokerConfig("127.0.0.1", broker.port, FLEET_USER, PASSWORDS[FLEET_USER])
+    fleet = Fleet(connection_factory(config), load_labs(LABS))
+    ticker = asyncio.create_task(fleet.run())
+    yield fleet
+    await fleet.close()
+    ticker.cancel()
+
+
+@pytest.fixture
+def trainees(broker):
+    clients = {name: Trainee(name, broker.port, [f"labs/{name}/#", "labs/#", "#"])
+               for name in ("an", "binh")}
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+def reply_with_id(trainee: Trainee, topic: str, command_id) -> dict | None:
+    for payload in trainee.payloads(topic):
+        reply = json.loads(payload)
+        if reply.get("id") == command_id:
+            return reply
+    return None
+
+
+async def test_each_trainee_gets_their_own_devices_and_nobody_elses(fleet, trainees):
+    for name in trainees:
+        await fleet.start_lab(name, LAB)
+    for name, trainee in trainees.items():
+        wanted = {f"labs/{name}/{LAB}/{device}/{suffix}" for device in ("air-1", "effluent-1")
+                  for suffix in ("meta", "status", "telemetry")}
+        await until(lambda t=trainee, w=wanted: w <= t.topics(), f"{name}'s device topics")
+    await asyncio.sleep(1.0)  # a further round of telemetry that could leak
+    for name, trainee in trainees.items():
+        assert all(topic.startswith(f"labs/{name}/") for topic in trainee.topics()), name
+    status = trainees["an"].payloads(f"labs/an/{LAB}/air-1/status")
+    assert status[0] == b"online"
+
+
+async def test_a_command_round_trips_and_garbage_gets_an_error(fleet, trainees):
+    await fleet.start_lab("an", LAB)
+    an = trainees["an"]
+    cmd, reply_topic = f"labs/an/{LAB}/air-1/cmd", f"labs/an/{LAB}/air-1/reply"
+    an.command(cmd, b'{"id": "r1", "action": "ping"}')
+    await until(lambda: reply_with_id(an, reply_topic, "r1"), "the ping reply")
+    assert reply_with_id(an, reply_topic, "r1")["ok"] is True
+    for garbage in (b"not json", b"[]", b'{"id": "g3", "action": "fly"}', b"\xff" * 5000):
+        an.command(cmd, garbage)
+    await until(lambda: reply_with_id(an, reply_topic, "g3"), "the unknown-action reply")
+    errors = [json.loads(p) for p in an.payloads(reply_topic)]
+    assert sum(1 for e in errors if e["ok"] is False) == 4
+    an.command(cmd, b'{"id": "r2", "action": "ping"}')
+    await until(lambda: reply_with_id(an, reply_topic, "r2"), "a reply after the garbage")
+
+
+async def test_a_trainee_cannot_reach_another_trainees_devices(fleet, trainees):
+    await fleet.start_lab("an", LAB)
+    await fleet.start_lab("binh", LAB)
+    an, binh = trainees["an"], trainees["binh"]
+    an.command(f"labs/binh/{LAB}/air-1/cmd", b'{"id": "x", "action": "set_interval", '
+                                             b'"seconds": 60}')
+    # The broker handles an's publications in order: once this reply is back, the one
+    # before it has been dealt with (dropped by the ACL).
+    an.command(f"labs/an/{LAB}/air-1/cmd", b'{"id": "mine", "action": "ping"}')
+    await until(lambda: reply_with_id(an, f"labs/an/{LAB}/air-1/reply", "mine"), "an's reply")
+    binh_device = fleet.runs[("binh", LAB)].hosts["air-1"].device
+    assert binh_device.interval == 2.0 and binh_device.evidence == []
+    assert reply_with_id(binh, f"labs/binh/{LAB}/air-1/reply", "x") is None
+
+
+async def test_devices_come_back_after_a_broker_restart(fleet, trainees, broker):
+    await fleet.start_lab("an", LAB)
+    an = trainees["an"]
+    telemetry = f"labs/an/{LAB}/air-1/telemetry"
+    await until(lambda: an.payloads(telemetry), "telemetry before the restart")
+    broker.restart()
+    with an.lock:
+        an.received.clear()
+    await until(lambda: len(an.payloads(telemetry)) >= 2, "telemetry after the restart", 30)
+    await until(lambda: an.payloads(f"labs/an/{LAB}/air-1/meta"), "meta republished")
+    assert an.payloads(f"labs/an/{LAB}/air-1/status")[-1] == b"online"
+    an.command(f"labs/an/{LAB}/air-1/cmd", b'{"id": "after", "action": "ping"}')
+    await until(lambda: reply_with_id(an, f"labs/an/{LAB}/air-1/reply", "after"),
+                "a reply after the restart")
+
+
+async def test_a_command_accepted_while_the_device_was_away_is_not_lost(fleet, trainees):
+    await fleet.start_lab("an", LAB)
+    an = trainees["an"]
+    host = fleet.runs[("an", LAB)].hosts["effluent-1"]
+    await until(lambda: host.connection.connected, "the device's connection")
+    host.connection.transport.abort()  # the device's link drops, as on a network fault
+    # Blocking here keeps the fleet from reconnecting until the broker has taken the
+    # command (PUBACK) for the device's persistent session.
+    an.command(f"labs/an/{LAB}/effluent-1/cmd", b'{"id": "queued", "action": "sample"}')
+    await until(lambda: reply_with_id(an, f"labs/an/{LAB}/effluent-1/reply", "queued"),
+                "the reply to the queued command")
+    assert host.device.state()["samples"] == 1
+    assert host.connection.reconnects == 1
+
+
+async def test_the_last_will_says_offline_when_the_fleet_vanishes(fleet, trainees):
+    await fleet.start_lab("an", LAB)
+    an = trainees["an"]
+    status = f"labs/an/{LAB}/air-1/status"
+    await until(lambda: an.payloads(status), "status online")
+    host = fleet.runs[("an", LAB)].hosts["air-1"]
+    host.connection.closing = True  # no reconnect: the device is gone for good
+    host.connection.transport.abort()
+    await until(lambda: an.payloads(status)[-1] == b"offline", "the Last Will")
+
+
+# -- a slow subscriber ------------------------------------------------------------------
+def slow_subscriber(port: int, topic: str) -> socket.socket:
+    """A persistent QoS 1 subscriber that then stops reading its socket."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(encode_connect("slow-notebook", username="an", password=PASSWORDS["an"],
+                                clean_session=False))
+    assert sock.recv(4)[3] == 0
+    sock.sendall(encode_subscribe(1, [(topic, 1)]))
+    assert sock.recv(5)[4] == 1
+    return sock
+
+
+def drain(sock: socket.socket, expected: int, timeout: float = 10.0) -> list[bytes]:
+    """Read and acknowledge publications until ``expected`` arrive or the line is quiet."""
+    sock.settimeout(timeout)
+    reader, payloads = PacketReader(), []
+    while len(payloads) < expected:
+        try:
+            data = sock.recv(65536)
+        except TimeoutError:
+            break
+        for packet in reader.feed(data):
+            if packet.kind == PUBLISH:
+                publication = decode_publish(packet)
+                payloads.append(publication.payload)
+                sock.sendall(encode_puback(publication.packet_id))
+    return payloads
+
+
+@pytest.fixture
+def small_queue_broker(tmp_path):
+    # Limits set on purpose: 10 in flight, 50 more queued per subscriber.
+    with LocalBroker(tmp_path / "small", PASSWORDS, max_queued=50, max_inflight=10) as running:
+        yield running
+
+
+def publish_numbered(port: int, topic: str, count: int) -> None:
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="lab-publisher")
+    publisher.username_pw_set(FLEET_USER, PASSWORDS[FLEET_USER])
+    publisher.connect("127.0.0.1", port)
+    publisher.loop_start()
+    try:
+        for number in range(count):
+            publisher.publish(topic, str(number).encode(), qos=1).wait_for_publish(5)
+    finally:
+        publisher.loop_stop()
+        publisher.disconnect()
+
+
+def test_a_slow_subscriber_loses_nothing_within_the_queue_limit(small_queue_broker):
+    topic = "labs/an/slow-lab/sensor/telemetry"
+    sock = slow_subscriber(small_queue_broker.port, topic)
+    try:
+        publish_numbered(small_queue_broker.port, topic, 60)  # 10 in flight + 50 queued
+        payloads = drain(sock, 60)
+    finally:
+        sock.close()
+    assert [int(p) for p in payloads] == list(range(60))
+
+
+def test_past_the_queue_limit_the_broker_drops_while_acking_the_publisher(small_queue_broker):
+    # Why the limit is set on purpose: beyond it, the loss is silent.
+    topic = "labs/an/slow-lab/sensor/telemetry"
+    sock = slow_subscriber(small_queue_broker.port, topic)
+    try:
+        publish_numbered(small_queue_broker.port, topic, 200)  # every PUBACK came back
+        payloads = drain(sock, 200, timeout=3.0)
+    finally:
+        sock.close()
+    assert len(payloads) == 60
+    assert [int(p) for p in payloads] == list(range(60))

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from senlab.hub.cohort import demo_cohort
+from senlab.hub.courses import course_groups, write_common_configs
 from senlab.hub.roles import hub_groups, hub_roles
 from senlab.settings import Settings
 
@@ -57,6 +58,12 @@ def managed_services(settings: Settings) -> list[dict]:
             "display": True,
         },
     ]
+    services.append({
+        "name": "grader",
+        "command": [python, "-m", "senlab.grading"],
+        "environment": env,
+        "api_token": settings.secret("grader-api-token"),
+    })
     if settings.local_fleet:
         services.append(
             {"name": "fleet", "command": [python, "-m", "senlab.fleet"], "environment": env}
@@ -112,6 +119,7 @@ def configure_spawner(c, settings: Settings) -> None:
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!user",
                                      "access:services!service=progress", "read:users!user"]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
+    write_common_configs(settings)
 
 
 def configure(c, settings: Settings) -> None:
@@ -144,6 +152,7 @@ def configure(c, settings: Settings) -> None:
         admin_service=ADMIN_SERVICE if token else None,
     )
     if settings.demo:
-        c.JupyterHub.load_groups = hub_groups(demo_cohort())
+        cohort = demo_cohort()
+        c.JupyterHub.load_groups = {**hub_groups(cohort), **course_groups(cohort)}
     configure_auth(c, settings)
     configure_spawner(c, settings)

@@ -51,7 +51,7 @@ def hub_roles(*, services: list[str], admin_service: str | None = None) -> list[
             "name": "senlab-services",
             "description": "SenLab's own services: they read users and groups",
             "scopes": ["list:users", "read:users", "read:groups", "list:groups"],
-            "services": [name for name in services if name in {"progress", "fleet"}],
+            "services": [name for name in services if name in {"progress", "fleet", "grader"}],
         },
     ]
     if admin_service:

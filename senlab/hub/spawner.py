@@ -15,11 +15,19 @@ import hashlib
 import os
 import pwd
 import subprocess
+from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
 from senlab.broker import BrokerAccounts
+from senlab.hub.courses import (
+    config_path_for,
+    course_group_name,
+    ensure_course_group,
+    instructor_config,
+    taught_courses,
+)
 from senlab.settings import Settings
 
 
@@ -41,6 +49,9 @@ class SenLabSpawner(LocalProcessSpawner):
     system_user_prefix = Unicode(
         "sl-", help="Prefix of the system accounts that run users' servers."
     ).tag(config=True)
+
+    # Set by the pre-spawn hook: the nbgrader folders of the courses this user teaches.
+    taught_course_roots: dict[str, Path] = {}
 
     @property
     def isolated(self) -> bool:
@@ -70,6 +81,8 @@ class SenLabSpawner(LocalProcessSpawner):
             entry = pwd.getpwnam(self.system_user)
         os.chown(self.home_dir, entry.pw_uid, entry.pw_gid)
         os.chmod(self.home_dir, 0o700)
+        for course, root in self.taught_course_roots.items():
+            ensure_course_group(root, course_group_name(course), self.system_user)
 
     async def start(self):
         await asyncio.get_running_loop().run_in_executor(None, self._ensure_account)
@@ -100,6 +113,10 @@ class SenLabSpawner(LocalProcessSpawner):
 def make_pre_spawn_hook(settings: Settings):
     """The pre-spawn hook: give the server its broker credentials and topic root."""
 
+    def prepare_server(spawner) -> None:
+        inject_broker_credentials(spawner)
+        wire_courses(spawner)
+
     def inject_broker_credentials(spawner) -> None:
         credentials = BrokerAccounts(settings).trainee(spawner.user.name)
         spawner.environment.update(
@@ -112,4 +129,25 @@ def make_pre_spawn_hook(settings: Settings):
             }
         )
 
-    return inject_broker_credentials
+    def wire_courses(spawner) -> None:
+        from senlab.courses import course_root
+
+        courses = taught_courses([group.name for group in spawner.user.groups])
+        home = Path(spawner.home_dir)
+        instructor_dir = None
+        spawner.taught_course_roots = {}
+        if courses:
+            links = home / "courses"
+            links.mkdir(parents=True, exist_ok=True)
+            for course in courses:
+                root = course_root(settings, course)
+                spawner.taught_course_roots[course] = root
+                link = links / course
+                if not link.is_symlink():
+                    link.symlink_to(root, target_is_directory=True)
+            instructor_dir = instructor_config(settings, spawner.user.name, home, courses[0])
+        spawner.environment["JUPYTER_CONFIG_PATH"] = config_path_for(
+            settings, instructor_dir=instructor_dir
+        )
+
+    return prepare_server

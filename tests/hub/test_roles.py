@@ -44,7 +44,7 @@ def test_the_hub_config_wires_the_services_proxy_and_authenticator(tmp_path):
                         admin_token="a" * 40)
     configure(c, settings)
     services = {service["name"]: service for service in c.JupyterHub.services}
-    assert set(services) == {"broker", "progress", "fleet", "senlab-admin"}
+    assert set(services) == {"broker", "progress", "fleet", "grader", "senlab-admin"}
     assert services["senlab-admin"]["api_token"] == "a" * 40
     assert services["progress"]["url"] == f"http://127.0.0.1:{settings.progress_port}"
     assert c.JupyterHub.authenticator_class == "senlab.hub.auth.SenLabAuthenticator"

@@ -22,7 +22,7 @@ from senlab.settings import Settings
 from tests.stack.harness import DEMO_PASSWORD, Stack, login, process_environ
 
 pytestmark = pytest.mark.integration
-SERVICES = ("broker", "progress", "fleet")
+SERVICES = ("broker", "progress", "fleet", "grader")
 
 
 def mqtt_connect(port: int, username: str | None, password: str | None) -> tuple[mqtt.Client, int]:

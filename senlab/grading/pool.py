@@ -28,10 +28,14 @@ _worker: dict = {}
 
 
 def pool_size(settings: Settings) -> int:
-    """Workers to use: the setting, or one per core this process may run on."""
+    """Workers to use: the setting, or one per core this process may run on, plus one.
+
+    The extra worker keeps the cores busy while the others wait on a kernel's
+    start or on the gradebook.
+    """
     if settings.grading_workers:
         return settings.grading_workers
-    return max(1, len(os.sched_getaffinity(0)))
+    return len(os.sched_getaffinity(0)) + 1
 
 
 def submitted_trainees(settings: Settings, course_id: str, assignment_id: str) -> list[str]:

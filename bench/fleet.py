@@ -110,7 +110,9 @@ async def subscriber_main(port: int) -> None:
     latencies.sort()
 
     def percentile(share: float) -> float:
-        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000 if latencies else float("nan")
+        if not latencies:
+            return float("nan")
+        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
 
     sent = sum(last - first + 1 for first, last in seqs.values())
     print(json.dumps({"delivered": counts["in_window"], "received": counts["all"],
@@ -125,7 +127,9 @@ async def start_fleet(devices: int, port: int, unix_path: str | None = None) -> 
                           unix_path=unix_path)
     models = MODELS * (devices // len(MODELS) + 1)
     lab = bench_lab(tuple(models[: min(devices, len(MODELS))]))
-    fleet = Fleet(connection_factory(broker), {"bench": lab}, connect_concurrency=16 if unix_path else 64)
+    # A Unix socket's accept backlog refuses rather than queues: connect fewer at once.
+    concurrency = 16 if unix_path else 64
+    fleet = Fleet(connection_factory(broker), {"bench": lab}, connect_concurrency=concurrency)
     trainees = [f"bench-{i:05d}" for i in range(devices // len(lab.devices))]
     await asyncio.gather(*(fleet.start_lab(t, "bench") for t in trainees))
     return fleet

@@ -59,12 +59,11 @@ class AirQualityStation(Device):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        rng = self.rng
-        self.temp_noise = Wander(rng, sigma=0.3, tau=600)
-        self.pm_noise = Wander(rng, sigma=0.18, tau=900)
-        self.ratio_noise = Wander(rng, sigma=0.05, tau=1800)
-        self.co_noise = Wander(rng, sigma=0.12, tau=300)
-        self.noise_noise = Wander(rng, sigma=2.0, tau=20)
+        self.temp_noise = Wander(self.normal, sigma=0.3, tau=600)
+        self.pm_noise = Wander(self.normal, sigma=0.18, tau=900)
+        self.ratio_noise = Wander(self.normal, sigma=0.05, tau=1800)
+        self.co_noise = Wander(self.normal, sigma=0.12, tau=300)
+        self.noise_noise = Wander(self.normal, sigma=2.0, tau=20)
         self.limits = data.load("air_quality_limits")
         self.channel_limits = [(channel, float(limit["value"]), limit)
                                for channel, limit in self.limits["limits"].items()]

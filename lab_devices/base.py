@@ -41,6 +41,7 @@ from lab_devices.commands import (
 )
 from lab_devices.faults import Fault, FaultBoard
 from lab_devices.messages import Evidence, Message
+from lab_devices.physics import NormalPool
 
 
 class DeviceSettings(BaseModel):
@@ -98,6 +99,7 @@ class Device(BuiltinActions):
         self.interval = self.settings.interval
         self.rng = random.Random(self.settings.seed if self.settings.seed is not None
                                  else _seed_from(trainee, lab, device_id))
+        self.normal = NormalPool(self.rng)
         self.faults = FaultBoard(list(faults), started_at)
         self.started_at = started_at
         self.now = started_at

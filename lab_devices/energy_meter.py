@@ -82,8 +82,8 @@ class ThreePhaseEnergyMeter(Device):
         self.installed_ct_ratio = settings.installed_ct_ratio or settings.ct_ratio
         self.tou = data.load("tou_periods")
         self.min_pf = float(self.tou["reactive_power"]["min_power_factor"])
-        self.load_noise = Wander(self.rng, sigma=0.04, tau=120)
-        self.volt_noise = [Wander(self.rng, sigma=1.2, tau=300) for _ in range(3)]
+        self.load_noise = Wander(self.normal, sigma=0.04, tau=120)
+        self.volt_noise = [Wander(self.normal, sigma=1.2, tau=300) for _ in range(3)]
         self.share = [1.0 + self.rng.gauss(0, 0.03) for _ in range(3)]
         total = sum(self.share)
         self.share = [3 * s / total for s in self.share]

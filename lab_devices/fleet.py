@@ -37,7 +37,7 @@ from lab_devices.faults import Fault
 from lab_devices.host import ConnectionFactory, DeviceHost
 from lab_devices.labfile import LabSpec
 from lab_devices.link import ConnectionRefused
-from lab_devices.messages import Evidence
+from lab_devices.messages import Evidence, Message
 from lab_devices.models import MODELS
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ EventSink = Callable[[list[dict[str, Any]]], None]
 # same 10 ms are ticked together. Telemetry is stamped when it is made, so this adds
 # jitter to the cadence, not to the measured latency.
 TICK_RESOLUTION_S = 0.01
+# Devices ticked before their messages are sent: big enough to keep the broker busy
+# through a burst, small enough that the first message of a burst does not wait long.
+SEND_BATCH = 64
 
 
 class FleetError(Exception):
@@ -239,12 +242,16 @@ class Fleet:
         """Tick every host that is due at ``now``; return how many were ticked."""
         heap = self._heap
         count = 0
+        # Two passes: make every due device's messages, then send them back to back. The
+        # broker then stays busy through the burst instead of being woken per message,
+        # which is most of the kernel's cost per message.
+        batch: list[tuple[DeviceHost, list[Message]]] = []
         while heap and heap[0][0] <= now:
             due, order, host = heapq.heappop(heap)
             if host.stopped:
                 continue
             try:
-                host.tick(now)
+                batch.append((host, host.device.tick(now)))
             except Exception:
                 # One broken device must not stop the others.
                 self.tick_errors += 1
@@ -257,6 +264,12 @@ class Fleet:
                 following += (int((now - following) / interval) + 1) * interval
             heapq.heappush(heap, (following, order, host))
             count += 1
+            if len(batch) >= SEND_BATCH:
+                for host, messages in batch:
+                    host.send(messages)
+                batch.clear()
+        for host, messages in batch:
+            host.send(messages)
         self.ticks += count
         return count
 

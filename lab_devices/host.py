@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from lab_devices.base import Device
-from lab_devices.messages import Evidence
+from lab_devices.messages import Evidence, Message
 from lab_devices.mqtt_codec import Will
 
 EvidenceSink = Callable[[list[Evidence]], None]
@@ -64,6 +64,10 @@ class DeviceHost:
             on_message=self._on_command,
             on_connected=self._on_connected,
         )
+        # Links that have a QoS 0 fast path get telemetry through it.
+        self._fast = getattr(self.connection, "publish_qos0", None)
+        telemetry = self.topics["telemetry"]
+        self._telemetry_header = len(telemetry).to_bytes(2, "big") + telemetry
 
     async def start(self, timeout: float = 10.0) -> None:
         await self.connection.start(timeout)
@@ -81,10 +85,18 @@ class DeviceHost:
                                     message.qos, message.retain)
 
     def tick(self, now: float) -> None:
+        self.send(self.device.tick(now))
+
+    def send(self, messages: list[Message]) -> None:
+        """Publish what a tick produced, and forward any new evidence."""
         publish = self.connection.publish
         topics = self.topics
-        for message in self.device.tick(now):
-            publish(topics[message.topic], message.payload, message.qos, message.retain)
+        fast = self._fast
+        for message in messages:
+            if fast is not None and message.topic == "telemetry":
+                fast(self._telemetry_header, message.payload)
+            else:
+                publish(topics[message.topic], message.payload, message.qos, message.retain)
         if len(self.device.evidence) > self._forwarded:
             self._forward()
 

@@ -162,7 +162,8 @@ Condition = Annotated[
     Discriminator(
         _condition_kind,
         custom_error_type="condition",
-        custom_error_message=f"a condition is a mapping with one key of: {', '.join(CONDITION_KINDS)}",
+        custom_error_message="a condition is a mapping with one key of: "
+        + ", ".join(CONDITION_KINDS),
     ),
 ]
 AllCondition.model_rebuild()

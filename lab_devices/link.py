@@ -42,6 +42,7 @@ from lab_devices.mqtt_codec import (
     Will,
     decode_publish,
     encode_connect,
+    encode_length,
     encode_puback,
     encode_publish,
     encode_subscribe,
@@ -214,6 +215,17 @@ class MqttConnection(asyncio.Protocol):
             self._queued.append((raw_topic, payload, retain))
             return False
         self._send_qos1(raw_topic, payload, retain, dup=False, packet_id=None)
+        return True
+
+    def publish_qos0(self, variable_header: bytes, payload: bytes) -> bool:
+        """The telemetry fast path: ``variable_header`` is the length-prefixed topic."""
+        if not self.connected or self.paused:
+            self.dropped += 1
+            return False
+        length = len(variable_header) + len(payload)
+        size = bytes((length,)) if length < 128 else encode_length(length)
+        self.transport.write(b"\x30" + size + variable_header + payload)  # type: ignore[union-attr]
+        self._sent += 1
         return True
 
     def _send_qos1(self, topic: bytes, payload: bytes, retain: bool, *, dup: bool,

@@ -52,11 +52,10 @@ class WastewaterStation(Device):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        rng = self.rng
-        self.ph_noise = Wander(rng, sigma=0.15, tau=1800)
-        self.flow_noise = Wander(rng, sigma=0.06, tau=600)
-        self.quality_noise = Wander(rng, sigma=0.08, tau=1200)
-        self.temp_noise = Wander(rng, sigma=0.2, tau=900)
+        self.ph_noise = Wander(self.normal, sigma=0.15, tau=1800)
+        self.flow_noise = Wander(self.normal, sigma=0.06, tau=600)
+        self.quality_noise = Wander(self.normal, sigma=0.08, tau=1200)
+        self.temp_noise = Wander(self.normal, sigma=0.2, tau=900)
         table = data.load("wastewater_limits")
         self.regulation = table["regulation"]
         self.limits: dict[str, dict[str, Any]] = table["columns"][self.settings.column]  # type: ignore[attr-defined]

@@ -115,7 +115,8 @@ class AssetTracker(Device):
         self.dwell_left = self.route[0][2]
         self.battery = settings.battery
         self.speed_noise = Wander(self.normal, sigma=0.15, tau=60)
-        self.gps_noise = (Wander(self.normal, sigma=3.0, tau=30), Wander(self.normal, sigma=3.0, tau=30))
+        self.gps_noise = (Wander(self.normal, sigma=3.0, tau=30),
+                          Wander(self.normal, sigma=3.0, tau=30))
         self.was_inside: bool | None = None
         self.geofence_events: list[dict[str, Any]] = []
 

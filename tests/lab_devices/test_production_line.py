@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lab_devices.production_line import ProductionLine
@@ -99,3 +101,15 @@ def test_oee_command_reports_downtime_by_reason(monday, drive, send):
     drive(device, monday, 3600, step=5)
     reply = send(device, "oee")
     assert reply["downtime_s"]["jam"] > 0 and 0 <= reply["oee"] <= 1
+
+
+def test_the_fast_telemetry_encoding_matches_the_general_one(monday, drive):
+    device = line(monday, mtbf_minutes=1e9, shortage_per_hour=0)
+    drive(device, monday, 600, step=5)
+    values = device.values
+    fast = json.loads(device.telemetry_payload(monday + 605, values))
+    general = json.loads(device._general_payload(monday + 605, values))
+    assert fast.keys() == general.keys()
+    for key, value in general.items():
+        assert fast[key] == (pytest.approx(value, abs=1e-3) if isinstance(value, float)
+                             else value), key

@@ -1,17 +1,16 @@
 """The plan's training indicators: loaded from YAML, computed from certificates, projected.
 
 An indicator's actual value at a date counts the certificates issued up to the end of
-that day. The trend is the value at the same day of each of the last six months (the
-last point is the as-of date); the projection is the least-squares line through it,
-taken to the period's deadline, never below the actual value (certificates are not
-withdrawn) and never above 100 for a percentage.
+that day, each for the enterprise and park its holder worked in when it was issued.
+The trend is the value at the same day of each of the last six months (the last point
+is the as-of date); the projection is the least-squares line through it, taken to the
+period's deadline, never below the actual value (certificates are not withdrawn) and
+never above 100 for a percentage.
 """
 
 from __future__ import annotations
 
 import calendar
-from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -20,11 +19,11 @@ from typing import Literal
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from senlab.progress import schemas
-from senlab.progress.models import Certificate, Course, Enterprise, Park, Trainee
+from senlab.progress.models import Certificate, Course, Enterprise, Park
 
 SHIPPED_GOALS = Path(__file__).resolve().parent / "data" / "goals.yaml"
 TREND_MONTHS = 6
@@ -107,37 +106,44 @@ class Filters:
         return {"park": self.park, "enterprise": self.enterprise, "course": self.course}
 
 
-@dataclass(frozen=True)
-class CertifiedFact:
-    trainee_id: int
-    course_tags: frozenset[str]
-    issued_at: datetime
-    enterprise_id: str | None
-    park_id: str | None
-
-
 class ProgressFacts:
-    """The certificates, enterprises and parks in the filters' scope, read once."""
+    """The scope the filters give: the courses per tag, the enterprises and parks in it."""
 
     def __init__(self, session: Session, filters: Filters):
-        tags = {cid: frozenset(t) for cid, t in session.execute(
+        self.session, self.filters = session, filters
+        self.course_tags = {cid: set(t) for cid, t in session.execute(
             select(Course.id, Course.tags))}
-        enterprise_query = select(Enterprise.id, Enterprise.park_id)
-        enterprise_query = _scoped(enterprise_query, filters, Enterprise.id, Enterprise.park_id)
+        enterprise_query = _scoped(select(Enterprise.id, Enterprise.park_id), filters,
+                                   Enterprise.id, Enterprise.park_id)
         self.enterprises = dict(session.execute(enterprise_query).all())
         parks = set(session.scalars(select(Park.id)))
         if filters.park or filters.enterprise or filters.enterprises is not None:
             parks = set(self.enterprises.values())
         self.parks = parks
-        query = (select(Certificate.trainee_id, Certificate.course_id, Certificate.issued_at,
-                        Trainee.enterprise_id, Enterprise.park_id)
-                 .join(Trainee, Trainee.id == Certificate.trainee_id)
-                 .outerjoin(Enterprise, Enterprise.id == Trainee.enterprise_id))
-        query = _scoped(query, filters, Trainee.enterprise_id, Enterprise.park_id)
-        if filters.course:
-            query = query.where(Certificate.course_id == filters.course)
-        self.facts = [CertifiedFact(t, tags.get(c, frozenset()), at, e, p)
-                      for t, c, at, e, p in session.execute(query)]
+
+    def courses_tagged(self, tags: set[str]) -> list[str]:
+        courses = [c for c, t in self.course_tags.items() if t & tags]
+        if self.filters.course:
+            courses = [c for c in courses if c == self.filters.course]
+        return sorted(courses)
+
+    def reached_by(self, tags: set[str], owner: str, days: list[date]) -> list[int]:
+        """How many owners (trainees, enterprises or parks) had a matching certificate
+        by the end of each day: one grouped query, counted at every day at once."""
+        courses = self.courses_tagged(tags)
+        if not courses:
+            return [0 for _ in days]
+        column = {"trainee": Certificate.trainee_id, "enterprise": Certificate.enterprise_id,
+                  "park": Certificate.park_id}[owner]
+        firsts = (select(func.min(Certificate.issued_at).label("first"))
+                  .where(Certificate.course_id.in_(courses), column.is_not(None))
+                  .group_by(column))
+        firsts = _scoped(firsts, self.filters, Certificate.enterprise_id, Certificate.park_id)
+        first = firsts.subquery().c.first
+        counts = self.session.execute(select(*(
+            func.coalesce(func.sum(case((first <= datetime.combine(d, time.max), 1),
+                                        else_=0)), 0) for d in days))).one()
+        return [int(n) for n in counts]
 
 
 def _scoped(query, filters: Filters, enterprise_column, park_column):
@@ -150,34 +156,17 @@ def _scoped(query, filters: Filters, enterprise_column, park_column):
     return query
 
 
-def first_certified(facts: Iterable[CertifiedFact], tags: set[str], key: str
-                    ) -> dict[object, datetime]:
-    """For each trainee/enterprise/park (`key`), when it first had a matching certificate."""
-    first: dict[object, datetime] = {}
-    for fact in facts:
-        owner = getattr(fact, key)
-        if owner is None or not (fact.course_tags & tags):
-            continue
-        if owner not in first or fact.issued_at < first[owner]:
-            first[owner] = fact.issued_at
-    return first
-
-
 def values_at(indicator: Indicator, facts: ProgressFacts, days: list[date]) -> list[float]:
     """The indicator's value at each day, counting certificates issued to the day's end."""
     tags = set(indicator.computation.course_tags)
     kind = indicator.computation.kind
     if kind == "certified_trainees":
-        firsts = sorted(first_certified(facts.facts, tags, "trainee_id").values())
-        return [float(bisect_right(firsts, datetime.combine(d, time.max))) for d in days]
-    key, universe = ("park_id", facts.parks) if kind == "parks_with_certified" \
-        else ("enterprise_id", set(facts.enterprises))
+        return [float(n) for n in facts.reached_by(tags, "trainee", days)]
+    owner, universe = ("park", facts.parks) if kind == "parks_with_certified" \
+        else ("enterprise", facts.enterprises)
     if not universe:
         return [0.0 for _ in days]
-    firsts = sorted(at for owner, at in first_certified(facts.facts, tags, key).items()
-                    if owner in universe)
-    return [round(100.0 * bisect_right(firsts, datetime.combine(d, time.max)) / len(universe), 2)
-            for d in days]
+    return [round(100.0 * n / len(universe), 2) for n in facts.reached_by(tags, owner, days)]
 
 
 def months_back(day: date, months: int) -> date:

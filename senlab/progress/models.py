@@ -85,7 +85,7 @@ class Lab(Base):
 
 
 class Enrolment(Base):
-    """A trainee in a course, with running totals kept up to date on ingest."""
+    """A trainee in a course, with when they first reached each step of it."""
 
     __tablename__ = "enrolments"
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), primary_key=True)
@@ -93,10 +93,10 @@ class Enrolment(Base):
     enrolled_at: Mapped[datetime]
     lab_started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     check_passed_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    score_total: Mapped[float] = mapped_column(Float, default=0.0)
-    max_score_total: Mapped[float] = mapped_column(Float, default=0.0)
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    __table_args__ = (Index("ix_enrolments_course", "course_id", "completed_at"),)
+    # Covers the funnel query (counts per course) so it never reads the table.
+    __table_args__ = (Index("ix_enrolments_funnel", "course_id", "lab_started_at",
+                            "check_passed_at", "completed_at"),)
 
 
 class Grade(Base):
@@ -133,15 +133,26 @@ class Completion(Base):
 
 
 class Certificate(Base):
-    """A certificate issued for a completion, checkable by its code."""
+    """A certificate issued for a completion, checkable by its code.
+
+    It records the enterprise and park the technician worked in when it was issued, so
+    the indicators of a past report do not change when someone moves later.
+    """
 
     __tablename__ = "certificates"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
     course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
     issued_at: Mapped[datetime] = mapped_column(index=True)
-    __table_args__ = (Index("uq_certificates_trainee_course", "trainee_id", "course_id",
-                            unique=True),)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The goals read "first certificate per owner by date" straight from these indexes.
+    __table_args__ = (
+        Index("uq_certificates_trainee_course", "trainee_id", "course_id", unique=True),
+        Index("ix_certificates_trainee_first", "trainee_id", "course_id", "issued_at"),
+        Index("ix_certificates_enterprise_first", "enterprise_id", "course_id", "issued_at"),
+        Index("ix_certificates_park_first", "park_id", "course_id", "issued_at"),
+    )
 
 
 class Event(Base):

@@ -117,10 +117,10 @@ def park_rows(session: Session, period: ReportPeriod) -> list[ParkRow]:
                                  .where(Completion.completed_at.between(period.start_of_day,
                                                                         period.end_of_day))
                                  .group_by(Enterprise.park_id))
-    certified = select(Enterprise.park_id, Enterprise.id, func.count()).join(
-        Trainee, Trainee.enterprise_id == Enterprise.id).join(
-        Certificate, Certificate.trainee_id == Trainee.id).where(
-        Certificate.issued_at <= period.end_of_day).group_by(Enterprise.park_id, Enterprise.id)
+    # A certificate counts for the enterprise and park where it was earned.
+    certified = select(Certificate.park_id, Certificate.enterprise_id, func.count()).where(
+        Certificate.issued_at <= period.end_of_day, Certificate.park_id.is_not(None)).group_by(
+        Certificate.park_id, Certificate.enterprise_id)
     certified_enterprises: dict[str, int] = {}
     certificates: dict[str, int] = {}
     for park, _enterprise, count in session.execute(certified):

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from senlab.progress.crud.sql import chunks, insert_ignoring_conflicts
+from senlab.progress.crud.sql import chunks, insert_ignoring_conflicts, update_by_key
 from senlab.progress.event_types import EventIn
 from senlab.progress.models import (
     Certificate,
@@ -19,8 +19,10 @@ from senlab.progress.models import (
     Completion,
     Course,
     Enrolment,
+    Enterprise,
     Grade,
     Lab,
+    Trainee,
 )
 
 Pair = tuple[int, str]
@@ -63,7 +65,7 @@ def load_criteria(session: Session, course_ids: set[str]) -> dict[str, CourseCri
 
 
 def evaluate_completions(session: Session, *, pairs: list[Pair]) -> None:
-    """Refresh the totals of these enrolments and complete those that now meet criteria."""
+    """Complete the enrolments among `pairs` that now meet their course's criteria."""
     if not pairs:
         return
     criteria = load_criteria(session, {course for _, course in pairs})
@@ -73,29 +75,38 @@ def evaluate_completions(session: Session, *, pairs: list[Pair]) -> None:
 
 def _evaluate_part(session: Session, pairs: list[Pair],
                    criteria: dict[str, CourseCriteria]) -> None:
+    done = set(session.execute(
+        select(Completion.trainee_id, Completion.course_id)
+        .where(Completion.trainee_id.in_(sorted({t for t, _ in pairs})))))
+    # Only enrolments not yet complete, in courses that complete by themselves.
+    pairs = [p for p in pairs if p not in done and p[1] in criteria
+             and criteria[p[1]].automatic]
+    if not pairs:
+        return
+    grades = _grades(session, pairs)
+    checks = _check_results(session, pairs, criteria)
+    completions = []
+    for pair in pairs:
+        met_at = _criteria_met_at(criteria[pair[1]], grades.get(pair, {}),
+                                  checks.get(pair[0], {}))
+        if met_at is not None:
+            completions.append((pair, met_at, criteria[pair[1]].snapshot()))
+    _complete(session, completions)
+
+
+def _grades(session: Session, pairs: list[Pair]
+            ) -> dict[Pair, dict[str, tuple[float, float, datetime]]]:
     grades: dict[Pair, dict[str, tuple[float, float, datetime]]] = defaultdict(dict)
+    wanted = set(pairs)
+    # Plain IN lists bind faster than row values; the few extra rows are dropped here.
     for trainee, course, assignment, score, max_score, at in session.execute(
             select(Grade.trainee_id, Grade.course_id, Grade.assignment, Grade.score,
                    Grade.max_score, Grade.recorded_at)
-            .where(tuple_(Grade.trainee_id, Grade.course_id).in_(pairs))):
-        grades[(trainee, course)][assignment] = (score, max_score, at)
-    checks = _check_results(session, pairs, criteria)
-    done = set(session.execute(
-        select(Completion.trainee_id, Completion.course_id)
-        .where(tuple_(Completion.trainee_id, Completion.course_id).in_(pairs))))
-    totals, completions = [], []
-    for pair in pairs:
-        graded = grades.get(pair, {})
-        totals.append({"trainee_id": pair[0], "course_id": pair[1],
-                       "score_total": sum(g[0] for g in graded.values()),
-                       "max_score_total": sum(g[1] for g in graded.values())})
-        if pair in done or pair[1] not in criteria:
-            continue
-        met_at = _criteria_met_at(criteria[pair[1]], graded, checks.get(pair[0], {}))
-        if met_at is not None:
-            completions.append((pair, met_at, criteria[pair[1]].snapshot()))
-    session.execute(update(Enrolment), totals)
-    _complete(session, completions)
+            .where(Grade.trainee_id.in_(sorted({t for t, _ in pairs})),
+                   Grade.course_id.in_(sorted({c for _, c in pairs})))):
+        if (trainee, course) in wanted:
+            grades[(trainee, course)][assignment] = (score, max_score, at)
+    return grades
 
 
 def _check_results(session: Session, pairs: list[Pair], criteria: dict[str, CourseCriteria]
@@ -144,11 +155,26 @@ def _complete(session: Session, completions: list[tuple[Pair, datetime, dict[str
     insert_ignoring_conflicts(session, Completion, (
         {"trainee_id": t, "course_id": c, "completed_at": at, "criteria": snapshot}
         for (t, c), at, snapshot in completions), keys=["trainee_id", "course_id"])
-    session.execute(update(Enrolment), [
-        {"trainee_id": t, "course_id": c, "completed_at": at} for (t, c), at, _ in completions])
+    update_by_key(session, Enrolment, [
+        {"trainee_id": t, "course_id": c, "completed_at": at} for (t, c), at, _ in completions],
+        keys=["trainee_id", "course_id"])
+    places = _workplaces(session, sorted({t for (t, _), _, _ in completions}))
     insert_ignoring_conflicts(session, Certificate, (
-        {"code": new_certificate_code(), "trainee_id": t, "course_id": c, "issued_at": at}
+        {"code": new_certificate_code(), "trainee_id": t, "course_id": c, "issued_at": at,
+         "enterprise_id": places.get(t, (None, None))[0],
+         "park_id": places.get(t, (None, None))[1]}
         for (t, c), at, _ in completions), keys=["trainee_id", "course_id"])
+
+
+def _workplaces(session: Session, trainee_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each trainee's enterprise and park now (trainees outside the roster have none)."""
+    found: dict[int, tuple[str, str]] = {}
+    for part in chunks(trainee_ids):
+        found.update((t, (e, p)) for t, e, p in session.execute(
+            select(Trainee.id, Enterprise.id, Enterprise.park_id)
+            .join(Enterprise, Enterprise.id == Trainee.enterprise_id)
+            .where(Trainee.id.in_(part))))
+    return found
 
 
 def record_manual_completions(session: Session, *, events: list[EventIn],

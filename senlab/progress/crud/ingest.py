@@ -29,7 +29,7 @@ def ingest_batch(session: Session, *, events: list[EventIn], source: str,
         known.update(session.scalars(select(Event.id).where(Event.id.in_(part))))
     new = [item for key, item in unique.items() if key not in known]
     if new:
-        session.execute(Event.__table__.insert(), [
+        session.connection().execute(Event.__table__.insert(), [
             {"id": str(item.id), "type": item.type, "source": source,
              "occurred_at": item.occurred_at, "received_at": received_at, "data": item.data}
             for item in new
@@ -125,10 +125,14 @@ def _ensure_enrolments(session: Session, by_type: dict[str, list[EventIn]],
                 continue
             pair = (trainee_ids[item.data["trainee"]], course)
             first_seen[pair] = min(first_seen.get(pair, item.occurred_at), item.occurred_at)
+    existing: set[Pair] = set()
+    for part in chunks(sorted({trainee for trainee, _ in first_seen})):
+        existing.update(session.execute(select(Enrolment.trainee_id, Enrolment.course_id)
+                                        .where(Enrolment.trainee_id.in_(part))))
     insert_ignoring_conflicts(session, Enrolment, (
-        {"trainee_id": trainee, "course_id": course, "enrolled_at": at,
-         "score_total": 0.0, "max_score_total": 0.0}
-        for (trainee, course), at in first_seen.items()), keys=["trainee_id", "course_id"])
+        {"trainee_id": trainee, "course_id": course, "enrolled_at": at}
+        for (trainee, course), at in first_seen.items() if (trainee, course) not in existing),
+        keys=["trainee_id", "course_id"])
     return set(first_seen)
 
 

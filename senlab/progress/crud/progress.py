@@ -28,6 +28,10 @@ def percent(score: float, best: float) -> float | None:
     return round(100.0 * score / best, 2) if best > 0 else None
 
 
+def _percent_of(grades: list[schemas.GradePublic]) -> float | None:
+    return percent(sum(g.score for g in grades), sum(g.max_score for g in grades))
+
+
 def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineeProgress:
     """Every course of `trainee`, with grades, checks, completion and certificate."""
     grades: dict[str, list[schemas.GradePublic]] = defaultdict(list)
@@ -50,7 +54,7 @@ def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineePr
         schemas.CourseOfTrainee(
             course=course.id, title=course.title, enrolled_at=enrolment.enrolled_at,
             lab_started_at=enrolment.lab_started_at,
-            score_percent=percent(enrolment.score_total, enrolment.max_score_total),
+            score_percent=_percent_of(grades[course.id]),
             completed_at=enrolment.completed_at, certificate_code=codes.get(course.id),
             grades=grades[course.id], checks=checks[course.id])
         for enrolment, course in session.execute(
@@ -96,10 +100,15 @@ def course_progress(session: Session, *, course: Course, enterprise_ids: frozens
              .where(Enrolment.course_id == course.id))
     if enterprise_ids is not None:
         query = query.where(Trainee.enterprise_id.in_(sorted(enterprise_ids)))
-    rows = session.execute(query.order_by(Trainee.username).limit(limit).offset(offset))
+    rows = session.execute(query.order_by(Trainee.username).limit(limit).offset(offset)).all()
+    totals = dict(((t, (s, m)) for t, s, m in session.execute(
+        select(Grade.trainee_id, func.sum(Grade.score), func.sum(Grade.max_score))
+        .where(Grade.course_id == course.id,
+               Grade.trainee_id.in_([e.trainee_id for _, _, e in rows]))
+        .group_by(Grade.trainee_id))))
     trainees = [schemas.TraineeInCourse(
         username=name, enterprise=enterprise,
-        score_percent=percent(e.score_total, e.max_score_total),
+        score_percent=percent(*totals.get(e.trainee_id, (0.0, 0.0))),
         lab_started_at=e.lab_started_at, completed_at=e.completed_at)
         for name, enterprise, e in rows]
     return schemas.CourseProgress(course=course.id, title=course.title, funnel=funnel,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from senlab.progress.crud import organisations as orgs
 from senlab.progress.crud.sql import insert_ignoring_conflicts
-from senlab.progress.models import Enrolment
+from senlab.progress.models import Certificate, Enrolment, Enterprise, Trainee
 
 if TYPE_CHECKING:
     from senlab.roster import RosterRow
@@ -35,8 +36,7 @@ def write_roster(session: Session, *, rows: list[RosterRow]) -> None:
             for course in row.courses:
                 orgs.ensure_course(session, course_id=course)
                 enrolments.append({"trainee_id": trainee.id, "course_id": course,
-                                   "enrolled_at": now, "score_total": 0.0,
-                                   "max_score_total": 0.0})
+                                   "enrolled_at": now})
         elif row.role == "manager":
             orgs.assign_manager(session, username=row.username, enterprise_id=row.enterprise_id)
         elif row.role == "instructor":
@@ -44,3 +44,16 @@ def write_roster(session: Session, *, rows: list[RosterRow]) -> None:
                 orgs.assign_instructor(session, username=row.username, course_id=course)
     session.flush()
     insert_ignoring_conflicts(session, Enrolment, enrolments, keys=["trainee_id", "course_id"])
+    _place_unplaced_certificates(session)
+
+
+def _place_unplaced_certificates(session: Session) -> None:
+    """Certificates earned before their holder was on the roster get its workplace now."""
+    workplace = (select(Enterprise.id, Enterprise.park_id)
+                 .join(Trainee, Trainee.enterprise_id == Enterprise.id)
+                 .where(Trainee.id == Certificate.trainee_id))
+    session.execute(
+        update(Certificate).where(Certificate.enterprise_id.is_(None))
+        .values(enterprise_id=workplace.with_only_columns(Enterprise.id).scalar_subquery(),
+                park_id=workplace.with_only_columns(Enterprise.park_id).scalar_subquery())
+        .execution_options(synchronize_session=False))

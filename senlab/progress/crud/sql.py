@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,8 +34,10 @@ def insert_ignoring_conflicts(session: Session, model: Any, rows: Iterable[dict[
     """Insert `rows`, leaving alone any row whose `keys` already exist."""
     rows = list(rows)
     if rows:
-        statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=keys)
-        session.execute(statement, rows)
+        # Core on the session's connection: the ORM's bulk layer costs more than the insert.
+        statement = dialect_insert(session, model.__table__).on_conflict_do_nothing(
+            index_elements=keys)
+        session.connection().execute(statement, rows)
 
 
 def upsert_latest(session: Session, model: Any, rows: list[dict[str, Any]], *,
@@ -42,11 +45,26 @@ def upsert_latest(session: Session, model: Any, rows: list[dict[str, Any]], *,
     """Insert `rows`, or update `values` where the row's time is not older than the stored one."""
     if not rows:
         return
-    statement = dialect_insert(session, model)
     table = model.__table__
+    statement = dialect_insert(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={name: statement.excluded[name] for name in [*values, time_column]},
         where=statement.excluded[time_column] >= table.c[time_column],
     )
-    session.execute(statement, rows)
+    session.connection().execute(statement, rows)
+
+
+def update_by_key(session: Session, model: Any, rows: list[dict[str, Any]], *,
+                  keys: list[str]) -> None:
+    """Update each row's other columns where its `keys` match (one executemany)."""
+    if not rows:
+        return
+    table = model.__table__
+    values = [name for name in rows[0] if name not in keys]
+    statement = (table.update()
+                 .where(*(table.c[k] == bindparam(f"key_{k}") for k in keys))
+                 .values({v: bindparam(f"value_{v}") for v in values}))
+    session.connection().execute(statement, [
+        {**{f"key_{k}": row[k] for k in keys}, **{f"value_{v}": row[v] for v in values}}
+        for row in rows])

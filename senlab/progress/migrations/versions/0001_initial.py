@@ -72,11 +72,10 @@ def _curriculum() -> None:
         sa.Column("enrolled_at", sa.DateTime, nullable=False),
         sa.Column("lab_started_at", sa.DateTime),
         sa.Column("check_passed_at", sa.DateTime),
-        sa.Column("score_total", sa.Float, nullable=False),
-        sa.Column("max_score_total", sa.Float, nullable=False),
         sa.Column("completed_at", sa.DateTime),
     )
-    op.create_index("ix_enrolments_course", "enrolments", ["course_id", "completed_at"])
+    op.create_index("ix_enrolments_funnel", "enrolments",
+                    ["course_id", "lab_started_at", "check_passed_at", "completed_at"])
 
 
 def _results() -> None:
@@ -111,11 +110,15 @@ def _results() -> None:
         sa.Column("trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False),
         sa.Column("course_id", sa.String(64), sa.ForeignKey("courses.id"), nullable=False),
         sa.Column("issued_at", sa.DateTime, nullable=False),
+        sa.Column("enterprise_id", sa.String(64)),
+        sa.Column("park_id", sa.String(64)),
     )
-    op.create_index("ix_certificates_trainee_id", "certificates", ["trainee_id"])
     op.create_index("ix_certificates_issued_at", "certificates", ["issued_at"])
     op.create_index("uq_certificates_trainee_course", "certificates",
                     ["trainee_id", "course_id"], unique=True)
+    for owner in ("trainee", "enterprise", "park"):
+        op.create_index(f"ix_certificates_{owner}_first", "certificates",
+                        [f"{owner}_id", "course_id", "issued_at"])
 
 
 def _event_log() -> None:

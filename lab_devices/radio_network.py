@@ -177,3 +177,25 @@ def distance_to_polyline(x: float, y: float, points: Sequence[tuple[float, float
         t = max(0.0, min(1.0, ((x - ax) * ex + (y - ay) * ey) / max(ex * ex + ey * ey, 1e-12)))
         best = min(best, math.hypot(x - ax - t * ex, y - ay - t * ey))
     return best
+
+
+def longest_run(points: list[tuple[float, float]], flags: list[bool]
+                ) -> list[tuple[float, float]] | None:
+    """The points of the longest run of True flags on a closed loop, or None."""
+    n = len(flags)
+    if not any(flags):
+        return None
+    if all(flags):
+        return list(points)
+    start = next(i for i in range(n) if not flags[i])  # begin after a gap: runs never wrap
+    best: list[int] = []
+    run: list[int] = []
+    for k in range(1, n + 1):
+        i = (start + k) % n
+        if flags[i]:
+            run.append(i)
+            if len(run) > len(best):
+                best = list(run)
+        else:
+            run = []
+    return [points[i] for i in best]

@@ -55,6 +55,7 @@ from lab_devices.radio_network import (
     Route,
     Waypoint,
     distance_to_polyline,
+    longest_run,
     network_for,
     park_layout,
 )
@@ -220,8 +221,8 @@ class UeModem(Device):
             "ue_band_ghz": SUPPORTED_BANDS_GHZ[self.band],
             "measurement_sigma_db": s.measurement_sigma_db,
         }
-        seed = self.rng.getrandbits(32)
         use_rng = noisy and s.measurement_sigma_db > 0
+        seed = self.rng.getrandbits(32) if use_rng else 0  # both runs see the same noise
 
         def run(**extra: Any) -> UeKpis:
             rng = np.random.default_rng(seed) if use_rng else None
@@ -389,25 +390,3 @@ class UeModem(Device):
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else value
-
-
-def longest_run(points: list[tuple[float, float]], flags: list[bool]
-                ) -> list[tuple[float, float]] | None:
-    """The points of the longest run of True flags on a closed loop, or None."""
-    n = len(flags)
-    if not any(flags):
-        return None
-    if all(flags):
-        return list(points)
-    start = next(i for i in range(n) if not flags[i])  # begin after a gap: runs never wrap
-    best: list[int] = []
-    run: list[int] = []
-    for k in range(1, n + 1):
-        i = (start + k) % n
-        if flags[i]:
-            run.append(i)
-            if len(run) > len(best):
-                best = list(run)
-        else:
-            run = []
-    return [points[i] for i in best]

@@ -139,7 +139,8 @@ def run(base: Path, count: int, workers: int, one_worker: bool) -> dict:
     pooled, _ = fresh_home(base, "senlab-pool", n)
     senlab_s, scores = ours(pooled, trainees, workers)
     identical = scores == baseline and (not one_worker or single_scores == baseline)
-    print(f"senlab, pool of {workers}:           {senlab_s:7.1f} s  {senlab_s / n:.2f} s/submission")
+    pool = f"senlab, pool of {workers}:"
+    print(f"{pool:<32}{senlab_s:7.1f} s  {senlab_s / n:.2f} s/submission")
     print(f"ratio (nbgrader / senlab pool): {nbgrader_s / senlab_s:.2f}x; "
           f"scores identical: {identical}")
     report.update(senlab_s=round(senlab_s, 2), ratio=round(nbgrader_s / senlab_s, 2),

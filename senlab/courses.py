@@ -193,8 +193,9 @@ def publish(settings: Settings, course_id: str, *, courses_dir: Path | None = No
     shutil.copytree(folder / "source", root / "source", dirs_exist_ok=True)
     shutil.copy2(folder / "course.yaml", root / "course.yaml")
     exchange = exchange_root(settings)
-    exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o777)  # nbgrader's exchange is world-writable by design (trainees submit)
+    if not exchange.exists():
+        exchange.mkdir(parents=True)
+        exchange.chmod(0o1777)  # like /tmp: everyone submits, nobody deletes others' files
     api = nbgrader_api(settings, course_id)
     for assignment in course.assignments:
         _check_result(api.generate_assignment(assignment.id, force=True), course_id, assignment.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     check_available()
+    # Instructors' formgrader (their own system accounts, in the course's group) must be
+    # able to change what the grader writes under the course folder.
+    os.umask(0o002)
     grader = Autograder(get_settings(), workers=args.workers)
     if args.once:
         grader.run_once()

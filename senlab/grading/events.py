@@ -27,13 +27,24 @@ class PostError(RuntimeError):
     """The progress service refused or could not take a batch."""
 
 
+PROGRESS_PREFIX = "/services/progress"
+
+
 def progress_url(settings: Settings) -> str:
-    """The progress service's base URL, reached directly on its port."""
-    return f"http://127.0.0.1:{settings.progress_port}{settings.hub_service_prefix.rstrip('/')}"
+    """The progress service's base URL: `SENLAB_PROGRESS_URL`, or directly on its local port.
+
+    (`hub_service_prefix` is not used: run as a hub service, the grader is given its
+    own prefix there.)
+    """
+    if settings.progress_url:
+        return settings.progress_url.rstrip("/")
+    return f"http://127.0.0.1:{settings.progress_port}{PROGRESS_PREFIX}"
 
 
 def service_token(settings: Settings) -> str:
-    """The grader's hub API token (the hub registers it for the `grader` service)."""
+    """The grader's hub API token: the one the hub gave it, or the shared secret file."""
+    if settings.hub_service_token is not None:
+        return settings.hub_service_token.get_secret_value()
     return settings.secret("grader-api-token")
 
 

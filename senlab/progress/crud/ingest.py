@@ -10,7 +10,12 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from senlab.progress.crud.completions import evaluate_completions, record_manual_completions
-from senlab.progress.crud.sql import chunks, insert_ignoring_conflicts, upsert_latest
+from senlab.progress.crud.sql import (
+    chunks,
+    execute_many,
+    insert_ignoring_conflicts,
+    upsert_latest,
+)
 from senlab.progress.event_types import EventIn
 from senlab.progress.models import CheckResult, Course, Enrolment, Event, Grade, Lab, Trainee
 
@@ -29,7 +34,7 @@ def ingest_batch(session: Session, *, events: list[EventIn], source: str,
         known.update(session.scalars(select(Event.id).where(Event.id.in_(part))))
     new = [item for key, item in unique.items() if key not in known]
     if new:
-        session.connection().execute(Event.__table__.insert(), [
+        execute_many(session, Event.__table__.insert(), [
             {"id": str(item.id), "type": item.type, "source": source,
              "occurred_at": item.occurred_at, "received_at": received_at, "data": item.data}
             for item in new

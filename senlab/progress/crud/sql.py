@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam
@@ -29,6 +31,48 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise RuntimeError(f"unsupported database dialect {name!r} (use SQLite or PostgreSQL)")
 
 
+def _json(value: Any) -> Any:
+    return value if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _sqlite_time(value: Any) -> Any:
+    # SQLAlchemy's SQLite format, so stored and bound times compare as equal strings.
+    return value if value is None else value.isoformat(" ", "microseconds")
+
+
+def _converter(dialect: str, rows: list[dict[str, Any]], name: str) -> Any:
+    sample = next((row[name] for row in rows if row[name] is not None), None)
+    if isinstance(sample, (dict, list)):
+        return _json
+    if dialect == "sqlite" and isinstance(sample, datetime):
+        return _sqlite_time
+    return None
+
+
+def execute_many(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Run `statement` once per row through the driver's executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself; the
+    values here are plain (text, numbers, booleans, naive UTC datetimes, JSON), so they
+    are converted directly, one converter per column.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+    names = list(compiled.positiontup) if compiled.positional else list(rows[0])
+    converters = [(n, _converter(dialect.name, rows, n)) for n in names]
+    plain = [(n, c) for n, c in converters if c is None]
+    if compiled.positional:
+        params: list[Any] = [tuple(row[n] if c is None else c(row[n]) for n, c in converters)
+                             for row in rows]
+    else:
+        params = [{**{n: row[n] for n, _ in plain},
+                   **{n: c(row[n]) for n, c in converters if c is not None}} for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
+
+
 def insert_ignoring_conflicts(session: Session, model: Any, rows: Iterable[dict[str, Any]],
                               *, keys: list[str]) -> None:
     """Insert `rows`, leaving alone any row whose `keys` already exist."""
@@ -37,7 +81,7 @@ def insert_ignoring_conflicts(session: Session, model: Any, rows: Iterable[dict[
         # Core on the session's connection: the ORM's bulk layer costs more than the insert.
         statement = dialect_insert(session, model.__table__).on_conflict_do_nothing(
             index_elements=keys)
-        session.connection().execute(statement, rows)
+        execute_many(session, statement, rows)
 
 
 def upsert_latest(session: Session, model: Any, rows: list[dict[str, Any]], *,
@@ -52,7 +96,7 @@ def upsert_latest(session: Session, model: Any, rows: list[dict[str, Any]], *,
         set_={name: statement.excluded[name] for name in [*values, time_column]},
         where=statement.excluded[time_column] >= table.c[time_column],
     )
-    session.connection().execute(statement, rows)
+    execute_many(session, statement, rows)
 
 
 def update_by_key(session: Session, model: Any, rows: list[dict[str, Any]], *,

@@ -1,0 +1,225 @@
+"""Check SenLab's Kubernetes files without a cluster: `python hub_config/k8s/check.py`.
+
+- `values.yaml` against the Zero to JupyterHub chart's values schema (`schema/`), as
+  `helm lint` would; each error names the file and the key path (`hub.extraEnvv`).
+- Every manifest beside it: YAML documents, each with apiVersion, kind and metadata.name.
+- Every Dockerfile in `docker/`: a base image pinned to a version, COPY sources that exist
+  in the build context (the repository root) and are not ignored, and an install of the
+  repository's own package.
+
+Prints one line per problem and exits with status 1 if there is any.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft7Validator
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent.parent
+SCHEMA_PATH = HERE / "schema" / "z2jh-values.schema.yaml"
+VALUES_PATH = HERE / "values.yaml"
+NOT_MANIFESTS = {"values.yaml", "kustomization.yaml"}
+
+
+class CheckError(ValueError):
+    """A file that cannot be read as what it should be."""
+
+
+def load_documents(path: Path) -> list:
+    """All YAML documents of a file (empty ones dropped); a clear error if it is not YAML."""
+    try:
+        return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+    except yaml.YAMLError as error:
+        raise CheckError(f"{path.name}: not valid YAML: {error}") from error
+
+
+def manifest_paths(folder: Path = HERE) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_MANIFESTS)
+
+
+# -- values ------------------------------------------------------------------------------
+def without_required(schema: dict) -> dict:
+    """The schema less its `required` lists.
+
+    Helm validates our values merged over the chart's own defaults, which supply every
+    required key; our file holds only what differs. Types, enums and unknown keys are
+    still checked everywhere.
+    """
+    stripped = copy.deepcopy(schema)
+
+    def strip(node) -> None:
+        if isinstance(node, dict):
+            node.pop("required", None)
+            for value in node.values():
+                strip(value)
+        elif isinstance(node, list):
+            for value in node:
+                strip(value)
+
+    strip(stripped)
+    return stripped
+
+
+def key_path(parts: Iterable) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def describe(error) -> list[str]:
+    """One message per problem, each naming the key path it is at."""
+    where = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        patterns = list(error.schema.get("patternProperties", {}))
+        unknown = sorted(key for key in error.instance if key not in known
+                         and not any(re.search(pattern, key) for pattern in patterns))
+        return [f"{key_path([*where, key])}: unknown key, not in the chart's values schema"
+                for key in unknown]
+    return [f"{key_path(where) or '(top level)'}: {error.message}"]
+
+
+def values_errors(values, schema: dict, *, source: str = "values.yaml") -> list[str]:
+    """Problems of a values document against the chart's schema, as `file: key.path: why`."""
+    validator = Draft7Validator(without_required(schema))
+    errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.path])
+    return [f"{source}: {message}" for error in errors for message in describe(error)]
+
+
+# -- manifests ---------------------------------------------------------------------------
+def manifest_errors(path: Path) -> list[str]:
+    """Each document needs apiVersion, kind and metadata.name, the least kubectl accepts."""
+    try:
+        documents = load_documents(path)
+    except CheckError as error:
+        return [str(error)]
+    if not documents:
+        return [f"{path.name}: no YAML documents"]
+    problems = []
+    for number, doc in enumerate(documents, start=1):
+        where = f"{path.name}, document {number}"
+        if not isinstance(doc, dict):
+            problems.append(f"{where}: not a mapping")
+            continue
+        where += f" ({doc.get('kind', '?')})"
+        for field in ("apiVersion", "kind"):
+            if not isinstance(doc.get(field), str) or not doc[field]:
+                problems.append(f"{where}: {field} is missing")
+        metadata = doc.get("metadata")
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+            problems.append(f"{where}: metadata.name is missing")
+    return problems
+
+
+# -- Dockerfiles -------------------------------------------------------------------------
+def dockerfile_instructions(text: str) -> list[tuple[int, str, str]]:
+    """(line number, INSTRUCTION, arguments), continuation lines joined."""
+    instructions: list[tuple[int, str, str]] = []
+    pending, start = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue  # a comment inside a continued instruction
+        if not pending:
+            start = number
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        whole = pending + stripped
+        pending = ""
+        keyword, _, arguments = whole.partition(" ")
+        instructions.append((start, keyword.upper(), arguments.strip()))
+    return instructions
+
+
+def ignore_patterns(dockerfile: Path) -> list[str]:
+    ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
+    if not ignore.exists():
+        return []
+    lines = (line.strip() for line in ignore.read_text().splitlines())
+    return [line.rstrip("/") for line in lines if line and not line.startswith("#")]
+
+
+def is_ignored(source: str, patterns: list[str]) -> bool:
+    top = source.strip("./").split("/")[0]
+    return any(fnmatch.fnmatch(source.strip("./"), p) or fnmatch.fnmatch(top, p)
+               for p in patterns)
+
+
+def pinned(image: str) -> bool:
+    name, _, tag = image.rpartition(":")
+    return bool(name) and "/" not in tag and tag != "latest" and any(c.isdigit() for c in tag)
+
+
+def dockerfile_errors(path: Path, context: Path = REPO_ROOT) -> list[str]:
+    """Base images pinned, COPY sources present and not ignored, the package installed."""
+    where = f"{path.relative_to(context) if path.is_relative_to(context) else path}"
+    args: dict[str, str] = {}
+    patterns = ignore_patterns(path)
+    problems: list[str] = []
+    installs_package = False
+    for line, keyword, arguments in dockerfile_instructions(path.read_text()):
+        if keyword == "ARG" and "=" in arguments:
+            name, _, default = arguments.partition("=")
+            args[name.strip()] = default.strip()
+        elif keyword == "FROM":
+            image = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)),
+                           arguments.split()[0])
+            if not pinned(image):
+                problems.append(f"{where} line {line}: base image {image!r} is not pinned "
+                                "to a version")
+        elif keyword in {"COPY", "ADD"}:
+            words = [w for w in arguments.split() if not w.startswith("--")]
+            if any(w.startswith("--from") for w in arguments.split()):
+                continue
+            for source in words[:-1]:
+                if not list(context.glob(source.strip("./") or ".")):
+                    problems.append(f"{where} line {line}: {keyword} source {source!r} does "
+                                    f"not exist in the build context ({context})")
+                elif is_ignored(source, patterns):
+                    problems.append(f"{where} line {line}: {keyword} source {source!r} is "
+                                    f"excluded by {path.name}.dockerignore")
+        elif keyword == "RUN" and re.search(r"pip install\b[^&|;]*\s(--editable\s+)?\.(\s|$)",
+                                            arguments):
+            installs_package = True
+    if not installs_package:
+        problems.append(f"{where}: no RUN pip install of the repository's package (.)")
+    return problems
+
+
+# -- all ---------------------------------------------------------------------------------
+def all_errors() -> list[str]:
+    schema = load_documents(SCHEMA_PATH)[0]
+    problems = values_errors(load_documents(VALUES_PATH)[0], schema)
+    for path in manifest_paths():
+        problems += manifest_errors(path)
+    for path in sorted((REPO_ROOT / "docker").glob("*.Dockerfile")):
+        problems += dockerfile_errors(path)
+    return problems
+
+
+def main() -> int:
+    try:
+        problems = all_errors()
+    except CheckError as error:
+        problems = [str(error)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print("hub_config/k8s: values, manifests and Dockerfiles are consistent")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

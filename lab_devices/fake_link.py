@@ -80,8 +80,8 @@ class FakeBroker:
         """Cut a client off as a crash would: its Will is published."""
         connection = self.connections.pop(client_id)
         connection.connected = False
-        if connection.will is not None:
-            will = connection.will
+        if connection.connected_will is not None:
+            will = connection.connected_will
             self.publish(will.topic, will.payload, will.qos, will.retain, sender="broker")
 
     def restart(self, keep_retained: bool = False) -> None:
@@ -112,6 +112,8 @@ class FakeConnection:
     on_connected: Callable[[bool], None] | None
     connected: bool = False
     closed: bool = False
+    # The Will as it was at CONNECT: a broker keeps that one, whatever the client does next.
+    connected_will: Will | None = None
 
     async def start(self, timeout: float = 10.0) -> None:
         self.attach()
@@ -119,6 +121,7 @@ class FakeConnection:
     def attach(self) -> None:
         present = self.client_id in self.broker.sessions and not self.clean_session
         self.broker.connections[self.client_id] = self
+        self.connected_will = self.will
         self.broker.sessions[self.client_id] = [p for p, _ in self.subscriptions]
         self.connected = True
         if self.on_connected is not None:

@@ -15,6 +15,7 @@ from typing import Protocol
 from lab_devices.base import Device
 from lab_devices.messages import Evidence, Message
 from lab_devices.mqtt_codec import Will
+from lab_devices.sparkplug import SparkplugEdge
 
 EvidenceSink = Callable[[list[Evidence]], None]
 
@@ -68,13 +69,21 @@ class DeviceHost:
         self._fast = getattr(self.connection, "publish_qos0", None)
         telemetry = self.topics["telemetry"]
         self._telemetry_header = len(telemetry).to_bytes(2, "big") + telemetry
+        self.edge: SparkplugEdge | None = None
+        if getattr(device.settings, "sparkplug", False):
+            self.edge = SparkplugEdge(device.trainee, f"{device.lab}-{device.device_id}",
+                                      connect, lambda: device.values, lambda: device.now)
 
     async def start(self, timeout: float = 10.0) -> None:
         await self.connection.start(timeout)
+        if self.edge is not None:
+            await self.edge.start(timeout)
 
     async def stop(self) -> None:
         """Say ``offline`` (retained) and disconnect."""
         self.stopped = True
+        if self.edge is not None:
+            await self.edge.stop()
         await self.connection.close(final=[(f"{self.topic_root}/status", b"offline", 1, True)])
 
     def _on_connected(self, session_present: bool) -> None:
@@ -97,6 +106,8 @@ class DeviceHost:
                 fast(self._telemetry_header, message.payload)
             else:
                 publish(topics[message.topic], message.payload, message.qos, message.retain)
+        if self.edge is not None and messages:
+            self.edge.publish_data(self.device.values)
         if len(self.device.evidence) > self._forwarded:
             self._forward()
 

@@ -22,9 +22,11 @@ ACL_TEMPLATE = f"""\
 # The fleet's service account reaches every lab.
 user {FLEET_USER}
 topic readwrite labs/#
+topic readwrite spBv1.0/#
 
 # Every other account reaches its own subtree only.
 pattern readwrite labs/%u/#
+pattern readwrite spBv1.0/%u/#
 """
 
 

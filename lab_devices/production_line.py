@@ -38,6 +38,7 @@ class ProductionLineSettings(DeviceSettings):
     reject_rate: float = Field(0.02, ge=0, le=1, description="Share of parts rejected.")
     mtbf_minutes: float = Field(45.0, gt=0, description="Mean time between jams.")
     shortage_per_hour: float = Field(0.5, ge=0, description="Material shortages per hour.")
+    sparkplug: bool = Field(False, description="Also speak Sparkplug B (NBIRTH/NDATA/NDEATH).")
 
 
 class StopLine(Params):

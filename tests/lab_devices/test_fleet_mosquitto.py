@@ -187,6 +187,28 @@ async def test_a_command_accepted_while_the_device_was_away_is_not_lost(fleet, t
     assert host.connection.reconnects == 1
 
 
+async def test_a_command_accepted_across_a_broker_restart_is_not_lost(fleet, broker):
+    await fleet.start_lab("an", LAB)
+    host = fleet.runs[("an", LAB)].hosts["effluent-1"]
+    await until(lambda: host.connection.connected, "the device's connection")
+    # restart() and the publish below block the event loop, so the fleet cannot reconnect
+    # before the restarted broker (with its persisted sessions) has taken the command.
+    broker.restart()
+    late = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="nb-an-late")
+    late.username_pw_set("an", PASSWORDS["an"])
+    late.connect("127.0.0.1", broker.port)
+    late.loop_start()
+    try:
+        late.publish(f"labs/an/{LAB}/effluent-1/cmd", b'{"id": "kept", "action": "sample"}',
+                     qos=1).wait_for_publish(5)
+        await until(lambda: host.device.state()["samples"] == 1,
+                    "the command taken while the fleet was away", 30)
+    finally:
+        late.loop_stop()
+        late.disconnect()
+    assert any(e.action == "sample_taken" for e in host.device.evidence)
+
+
 async def test_the_last_will_says_offline_when_the_fleet_vanishes(fleet, trainees):
     await fleet.start_lab("an", LAB)
     an = trainees["an"]

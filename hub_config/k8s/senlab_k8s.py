@@ -51,6 +51,12 @@ WORKLOADS = {
                "token": "grader-api-token"},
 }
 
+# The files Settings.secret() reads on Kubernetes, beside the tokens above: the keys of
+# the senlab-secrets Secret, mounted read-only as SENLAB_HOME/secrets (nothing is generated
+# there, unlike on one machine). The chart keeps the cookie secret and the proxy's token.
+SECRET_FILES = frozenset({"broker-key", "admin-password", "fleet-control-token",
+                          *(w["token"] for w in WORKLOADS.values() if w["token"])})
+
 # Fields of a local service that describe a local process; on Kubernetes a pod runs it.
 LOCAL_ONLY_FIELDS = ("command", "environment", "url", "cwd", "user")
 

@@ -1,0 +1,155 @@
+"""The manifests beside the values: well-formed, wired to each other, pinned and safe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+SITE = Path(__file__).resolve().parents[2] / "site"
+
+
+def pod_specs(resources):
+    """(kind/name, pod spec) of every workload."""
+    for (kind, name), doc in resources.items():
+        if kind in {"Deployment", "StatefulSet", "Job"}:
+            yield f"{kind}/{name}", doc["spec"]["template"]["spec"]
+
+
+def containers(resources):
+    for where, spec in pod_specs(resources):
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            yield where, container
+
+
+def test_every_manifest_document_has_api_version_kind_and_name(check):
+    paths = check.manifest_paths()
+    assert {p.name for p in paths} >= {"storage.yaml", "postgres.yaml", "broker.yaml",
+                                       "services.yaml", "grading-job.yaml"}
+    for path in paths:
+        assert check.manifest_errors(path) == [], path.name
+
+
+def test_a_document_without_a_name_is_reported_by_file_and_number(check, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n---\n"
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n---\n- a list\n")
+    assert check.manifest_errors(bad) == [
+        "bad.yaml, document 2 (ConfigMap): metadata.name is missing",
+        "bad.yaml, document 3: not a mapping",
+    ]
+
+
+def test_the_kustomization_applies_every_manifest_but_the_on_demand_job(check):
+    kustomization = yaml.safe_load((check.HERE / "kustomization.yaml").read_text())
+    expected = {p.name for p in check.manifest_paths()} - {"grading-job.yaml"}
+    assert set(kustomization["resources"]) == expected
+
+
+def test_every_service_selects_a_pod_and_targets_a_named_port(resources):
+    for (kind, name), service in resources.items():
+        if kind != "Service":
+            continue
+        selector = service["spec"]["selector"]
+        matches = [(where, spec) for (k, n), doc in resources.items()
+                   if k in {"Deployment", "StatefulSet"}
+                   for where, spec in [(f"{k}/{n}", doc["spec"]["template"]["spec"])]
+                   if selector.items() <= doc["spec"]["template"]["metadata"]["labels"].items()]
+        assert len(matches) == 1, f"Service {name} selects {len(matches)} workloads"
+        ports = {port["name"] for c in matches[0][1]["containers"] for port in c.get("ports", [])}
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] in ports, f"Service {name}: {port['targetPort']}"
+
+
+def test_workload_selectors_match_their_pod_labels(resources):
+    for (kind, name), doc in resources.items():
+        if kind in {"Deployment", "StatefulSet"}:
+            labels = doc["spec"]["template"]["metadata"]["labels"]
+            assert doc["spec"]["selector"]["matchLabels"].items() <= labels.items(), name
+
+
+def test_every_claim_a_pod_mounts_is_defined(resources, values):
+    claims = {name for (kind, name) in resources if kind == "PersistentVolumeClaim"}
+    used = {volume["persistentVolumeClaim"]["claimName"]
+            for _, spec in pod_specs(resources) for volume in spec.get("volumes", [])
+            if "persistentVolumeClaim" in volume}
+    used |= {volume["persistentVolumeClaim"]["claimName"]
+             for volume in values["hub"]["extraVolumes"] if "persistentVolumeClaim" in volume}
+    assert used and used <= claims
+    assert resources[("PersistentVolumeClaim", "senlab-home")]["spec"]["accessModes"] == [
+        "ReadWriteMany"]
+
+
+def test_every_volume_mount_names_a_volume_of_its_pod(resources):
+    for where, spec in pod_specs(resources):
+        volumes = {volume["name"] for volume in spec.get("volumes", [])}
+        volumes |= {t["metadata"]["name"] for t in
+                    resources.get(tuple(where.split("/")), {}).get("spec", {})
+                    .get("volumeClaimTemplates", [])}
+        for container in spec["containers"]:
+            for mount in container.get("volumeMounts", []):
+                assert mount["name"] in volumes, f"{where} {container['name']}: {mount['name']}"
+
+
+def test_every_image_is_pinned_to_a_version(check, resources):
+    for where, container in containers(resources):
+        assert check.pinned(container["image"]), f"{where} {container['name']}"
+
+
+def test_no_container_asks_for_what_kubernetes_refuses(resources):
+    # The API server rejects allowPrivilegeEscalation: false with CAP_SYS_ADMIN added.
+    for where, container in containers(resources):
+        context = container.get("securityContext", {})
+        added = context.get("capabilities", {}).get("add", [])
+        if "SYS_ADMIN" in added:
+            assert context.get("allowPrivilegeEscalation") is not False, where
+
+
+def test_only_the_graders_hold_sys_admin(resources):
+    holders = {(where, container["name"]) for where, container in containers(resources)
+               if "SYS_ADMIN" in container.get("securityContext", {})
+               .get("capabilities", {}).get("add", [])}
+    assert holders == {("Deployment/senlab-services", "grader"),
+                       ("Job/senlab-grading-batch", "grader")}
+
+
+def referenced_secret_keys(resources, values) -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {}
+
+    def visit(node):
+        if isinstance(node, dict):
+            ref = node.get("secretKeyRef")
+            if ref:
+                keys.setdefault(ref["name"], set()).add(ref["key"])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(list(resources.values()))
+    visit(values)
+    return keys
+
+
+def documented_secret_keys(page: Path) -> dict[str, set[str]]:
+    """`kubectl create secret generic NAME --from-literal=KEY=...` lines of a docs page."""
+    keys: dict[str, set[str]] = {}
+    text = page.read_text().replace("\\\n", " ")
+    for command in re.findall(r"kubectl[^\n]*create secret generic[^\n]*", text):
+        name = re.search(r"generic\s+([\w-]+)", command).group(1)
+        keys.setdefault(name, set()).update(re.findall(r"--from-literal=([\w-]+)=", command))
+    return keys
+
+
+def test_the_docs_create_every_secret_key_the_pods_read(resources, values, senlab_k8s):
+    needed = referenced_secret_keys(resources, values)
+    needed.setdefault("senlab-secrets", set()).update(
+        token for token in (w["token"] for w in senlab_k8s.WORKLOADS.values()) if token)
+    needed["senlab-secrets"] |= senlab_k8s.SECRET_FILES
+    for page in ("kubernetes.md", "kubernetes.en.md"):
+        documented = documented_secret_keys(SITE / page)
+        for secret, keys in needed.items():
+            optional = {"admin-token"}  # SENLAB_ADMIN_TOKEN is optional
+            assert keys - optional <= documented.get(secret, set()), (page, secret)

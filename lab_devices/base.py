@@ -71,6 +71,7 @@ class Device(BuiltinActions):
     precision: ClassVar[dict[str, int]] = {}
     Settings: ClassVar[type[DeviceSettings]] = DeviceSettings
     command_specs: ClassVar[dict[str, CommandSpec]] = {}
+    _commands_meta: ClassVar[dict[str, Any] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

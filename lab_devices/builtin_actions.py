@@ -19,7 +19,7 @@ Every accepted command is also recorded as ``command_accepted``, every rejected 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -27,7 +27,8 @@ from lab_devices.commands import CommandError, Params, command
 from lab_devices.faults import FAULT_KINDS, FaultRecord
 
 if TYPE_CHECKING:
-    from lab_devices.base import Device
+    from lab_devices.faults import FaultBoard
+    from lab_devices.messages import Evidence
 
 
 class SetInterval(Params):
@@ -56,34 +57,47 @@ class ReportFault(Params):
 class BuiltinActions:
     """Mixin of the actions every Device takes; ``self`` is a Device."""
 
-    def _channel(self: Device, channel: str) -> None:
+    if TYPE_CHECKING:  # what the mixin uses of the Device it is mixed into
+        units: ClassVar[dict[str, str]]
+        precision: ClassVar[dict[str, int]]
+        now: float
+        interval: float
+        values: dict[str, Any]
+        filters: dict[str, deque[float]]
+        alarm_state: dict[str, dict[str, Any]]
+        faults: FaultBoard
+        rng: Any
+
+        def record(self, action: str, detail: dict[str, Any]) -> Evidence: ...
+
+    def _channel(self, channel: str) -> None:
         if channel not in self.units:
             raise CommandError(
                 f"unknown channel {channel!r}; this device has: {', '.join(self.units)}"
             )
 
-    def _resolved(self: Device, fixed: list[FaultRecord], action: str) -> list[str]:
+    def _resolved(self, fixed: list[FaultRecord], action: str) -> list[str]:
         for record in fixed:
             self.record("fault_resolved", {"kind": record.fault.kind,
                                            "channel": record.fault.channel, "by": action})
         return [record.fault.kind for record in fixed]
 
     @command("Answer at once; proves the command path works.")
-    def cmd_ping(self: Device, params: Params) -> dict[str, Any]:
+    def cmd_ping(self, params: Params) -> dict[str, Any]:
         return {"pong": True, "ts": round(self.now, 3)}
 
     @command("Return the latest readings.")
-    def cmd_get(self: Device, params: Params) -> dict[str, Any]:
+    def cmd_get(self, params: Params) -> dict[str, Any]:
         return {"values": {k: round(v, self.precision.get(k, 2)) for k, v in self.values.items()}}
 
     @command("Set the seconds between telemetry messages.", SetInterval)
-    def cmd_set_interval(self: Device, params: SetInterval) -> dict[str, Any]:
+    def cmd_set_interval(self, params: SetInterval) -> dict[str, Any]:
         old, self.interval = self.interval, params.seconds
         self.record("setpoint_changed", {"setpoint": "interval", "from": old, "to": self.interval})
         return {"interval": self.interval}
 
     @command("Acknowledge an active alarm.", AckAlarm)
-    def cmd_ack_alarm(self: Device, params: AckAlarm) -> dict[str, Any]:
+    def cmd_ack_alarm(self, params: AckAlarm) -> dict[str, Any]:
         state = self.alarm_state.get(params.alarm)
         if state is None:
             active = ", ".join(self.alarm_state) or "none"
@@ -93,7 +107,7 @@ class BuiltinActions:
         return {"alarm": params.alarm, "acked": True}
 
     @command("Calibrate a channel against a reference of known value.", Calibrate)
-    def cmd_calibrate(self: Device, params: Calibrate) -> dict[str, Any]:
+    def cmd_calibrate(self, params: Calibrate) -> dict[str, Any]:
         self._channel(params.channel)
         # The probe reads the reference through whatever is wrong with it now.
         reading = {params.channel: params.reference}
@@ -106,7 +120,7 @@ class BuiltinActions:
                 "resolved": self._resolved(fixed, "calibrate")}
 
     @command("Median-filter a channel over `window` readings (1 turns it off).", SetFilter)
-    def cmd_set_filter(self: Device, params: SetFilter) -> dict[str, Any]:
+    def cmd_set_filter(self, params: SetFilter) -> dict[str, Any]:
         self._channel(params.channel)
         if params.window % 2 == 0:
             raise CommandError(f"set_filter: window must be odd, not {params.window}")
@@ -122,13 +136,13 @@ class BuiltinActions:
                 "resolved": self._resolved(fixed, "set_filter")}
 
     @command("Restart the device's sensors and firmware.")
-    def cmd_restart(self: Device, params: Params) -> dict[str, Any]:
+    def cmd_restart(self, params: Params) -> dict[str, Any]:
         fixed = self.faults.remedy("restart", None, self.now)
         self.record("device_restarted", {})
         return {"restarted": True, "resolved": self._resolved(fixed, "restart")}
 
     @command("Replace the battery (a field visit).")
-    def cmd_replace_battery(self: Device, params: Params) -> dict[str, Any]:
+    def cmd_replace_battery(self, params: Params) -> dict[str, Any]:
         if "battery" not in self.units:
             raise CommandError("this device has no battery; it is mains-powered")
         fixed = self.faults.remedy("replace_battery", None, self.now)
@@ -140,7 +154,7 @@ class BuiltinActions:
         """Models with a battery reset their charge here."""
 
     @command("Report a diagnosis: which fault you believe the device has.", ReportFault)
-    def cmd_report_fault(self: Device, params: ReportFault) -> dict[str, Any]:
+    def cmd_report_fault(self, params: ReportFault) -> dict[str, Any]:
         if params.kind not in FAULT_KINDS:
             known = ", ".join(FAULT_KINDS)
             raise CommandError(f"unknown fault kind {params.kind!r}; known: {known}")

@@ -49,11 +49,13 @@ class LocalBroker:
         self.max_queued = max_queued
         self.max_inflight = max_inflight
         self.persistence = persistence
-        self.mosquitto = shutil.which(mosquitto) or shutil.which(f"/usr/sbin/{mosquitto}")
-        self.mosquitto_passwd = shutil.which(mosquitto_passwd)
-        if self.mosquitto is None or self.mosquitto_passwd is None:
+        found = shutil.which(mosquitto) or shutil.which(f"/usr/sbin/{mosquitto}")
+        found_passwd = shutil.which(mosquitto_passwd)
+        if found is None or found_passwd is None:
             raise FileNotFoundError("Mosquitto is not installed (apt-get install mosquitto "
                                     "mosquitto-clients)")
+        self.mosquitto: str = found
+        self.mosquitto_passwd: str = found_passwd
         self.extra_acl = extra_acl
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = folder / "mosquitto.log"

@@ -65,7 +65,7 @@ class ProductionLine(Device):
         settings: ProductionLineSettings = self.settings  # type: ignore[assignment]
         self.cycle_setpoint = settings.ideal_cycle_s
         self.cycle_noise = Wander(self.normal, sigma=0.03, tau=300)
-        self.state = "running"
+        self.line_state = "running"
         self.reason: str | None = None
         self.idle_until = 0.0
         self.good = 0
@@ -78,9 +78,9 @@ class ProductionLine(Device):
 
     def _advance(self, dt: float, now: float) -> None:
         settings: ProductionLineSettings = self.settings  # type: ignore[assignment]
-        if self.state == "idle" and now >= self.idle_until:
-            self.state, self.reason = "running", None
-        if self.state != "running":
+        if self.line_state == "idle" and now >= self.idle_until:
+            self.line_state, self.reason = "running", None
+        if self.line_state != "running":
             if self.reason not in PLANNED_STOPS:
                 self.planned_time += dt
             reason = self.reason or "unknown"
@@ -97,9 +97,9 @@ class ProductionLine(Device):
             else:
                 self.good += 1
         if self.rng.random() < 1.0 - math.exp(-dt / (settings.mtbf_minutes * 60.0)):
-            self.state, self.reason = "faulted", "jam"
+            self.line_state, self.reason = "faulted", "jam"
         elif self.rng.random() < 1.0 - math.exp(-dt * settings.shortage_per_hour / 3600.0):
-            self.state, self.reason = "idle", "material_shortage"
+            self.line_state, self.reason = "idle", "material_shortage"
             self.idle_until = now + self.rng.uniform(60.0, 300.0)
 
     def oee(self) -> dict[str, float]:
@@ -114,7 +114,7 @@ class ProductionLine(Device):
 
     def measure(self, now: float, dt: float) -> dict[str, Any]:
         self._advance(dt, now)
-        return {"state": self.state, "good": self.good, "reject": self.reject,
+        return {"state": self.line_state, "good": self.good, "reject": self.reject,
                 "cycle_time": self.last_cycle, "downtime_reason": self.reason, **self.oee()}
 
     def telemetry_payload(self, now: float, values: Any) -> bytes:
@@ -129,35 +129,35 @@ class ProductionLine(Device):
         )).encode()
 
     def alarms(self, values: Any) -> dict[str, str]:
-        if self.state == "faulted":
+        if self.line_state == "faulted":
             return {"line_faulted": f"line stopped by a {self.reason}"}
         return {}
 
     @command("Start the line (it must be stopped, not faulted).")
     def cmd_start(self, params: Params) -> dict[str, Any]:
-        if self.state == "faulted":
+        if self.line_state == "faulted":
             raise CommandError(f"line is faulted ({self.reason}); clear_fault first")
-        if self.state == "running":
+        if self.line_state == "running":
             raise CommandError("line is already running")
-        self.state, self.reason = "running", None
-        return {"state": self.state}
+        self.line_state, self.reason = "running", None
+        return {"state": self.line_state}
 
     @command("Stop the line, giving the downtime reason.", StopLine)
     def cmd_stop(self, params: StopLine) -> dict[str, Any]:
-        if self.state in ("stopped", "faulted"):
-            raise CommandError(f"line is already {self.state}")
-        self.state, self.reason = "stopped", params.reason
+        if self.line_state in ("stopped", "faulted"):
+            raise CommandError(f"line is already {self.line_state}")
+        self.line_state, self.reason = "stopped", params.reason
         self.record("line_stopped", {"reason": params.reason})
-        return {"state": self.state, "reason": self.reason}
+        return {"state": self.line_state, "reason": self.reason}
 
     @command("Clear a jam after removing it; the line restarts.")
     def cmd_clear_fault(self, params: Params) -> dict[str, Any]:
-        if self.state != "faulted":
-            raise CommandError(f"no fault to clear; the line is {self.state}")
+        if self.line_state != "faulted":
+            raise CommandError(f"no fault to clear; the line is {self.line_state}")
         cleared = self.reason
-        self.state, self.reason = "running", None
+        self.line_state, self.reason = "running", None
         self.record("alarm_cleared", {"alarm": "line_faulted", "reason": cleared})
-        return {"state": self.state, "cleared": cleared}
+        return {"state": self.line_state, "cleared": cleared}
 
     @command("Set the cycle-time setpoint (not below the nameplate cycle).", SetCycleTime)
     def cmd_set_cycle_time(self, params: SetCycleTime) -> dict[str, Any]:
@@ -177,5 +177,6 @@ class ProductionLine(Device):
                 "downtime_s": {k: round(v, 1) for k, v in self.downtime.items()}}
 
     def extra_state(self) -> dict[str, Any]:
-        return {"state": self.state, "reason": self.reason, "cycle_setpoint": self.cycle_setpoint,
-                "good": self.good, "reject": self.reject, **self.oee()}
+        return {"state": self.line_state, "reason": self.reason,
+                "cycle_setpoint": self.cycle_setpoint, "good": self.good, "reject": self.reject,
+                **self.oee()}

@@ -74,6 +74,7 @@ def encode_payload(timestamp_ms: int, metrics: Mapping[str, Any], seq: int | Non
 
 def _fields(data: bytes) -> Iterable[tuple[int, int, Any]]:
     index = 0
+    value: Any
     while index < len(data):
         key, index = _read_varint(data, index)
         field, wire_type = key >> 3, key & 7

@@ -113,3 +113,12 @@ def test_the_fast_telemetry_encoding_matches_the_general_one(monday, drive):
     for key, value in general.items():
         assert fast[key] == (pytest.approx(value, abs=1e-3) if isinstance(value, float)
                              else value), key
+
+
+def test_state_reports_the_line_for_checks(monday, drive, send):
+    device = line(monday, mtbf_minutes=1e9, shortage_per_hour=0)
+    drive(device, monday, 60, step=5)
+    send(device, "stop", reason="break")
+    state = device.state()
+    assert state["state"] == "stopped" and state["reason"] == "break"
+    assert state["good"] == device.good and "oee" in state

@@ -160,7 +160,7 @@ class Route:
 
     def samples(self, step_m: float) -> list[tuple[float, float]]:
         """Points every `step_m` metres along the whole loop, starting at waypoint 0."""
-        points = []
+        points: list[tuple[float, float]] = []
         for leg, length in enumerate(self.lengths):
             n = max(1, int(length // step_m))
             points.extend(self.point(leg, length * k / n) for k in range(n))

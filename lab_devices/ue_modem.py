@@ -229,15 +229,16 @@ class UeModem(Device):
             return ue_kpis(net.radio, (x, y), net.live_cells(), rng=rng, **options, **extra)
 
         kpis = run()
-        if not kpis.in_service:
+        serving = kpis.serving_cell
+        if serving is None:
             return kpis
-        rise = self._own_interference_db() + net.noise_rise_db.get(kpis.serving_cell, 0.0)
+        rise = self._own_interference_db() + net.noise_rise_db.get(serving, 0.0)
         if rise > 0:
             # An interferer that raises interference plus noise (I + N = S / SINR) by
             # `rise` dB adds (I + N)(10^(rise/10) - 1) per RE.
             extra = kpis.rsrp_dbm - kpis.sinr_db + 10 * math.log10(10 ** (rise / 10) - 1)
             kpis = run(extra_noise_dbm_per_re=extra)
-        share = max(MIN_PRB_SHARE, 1.0 - options["activity"][kpis.serving_cell])
+        share = max(MIN_PRB_SHARE, 1.0 - options["activity"][serving])
         if not self.attached:
             return replace(kpis, throughput_mbps=0.0, latency_ms=math.nan)
         return replace(kpis, throughput_mbps=kpis.throughput_mbps * share)

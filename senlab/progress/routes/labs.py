@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from senlab.broker import BrokerAccounts, InvalidAccountName
@@ -43,6 +43,8 @@ def get_fleet(request: Request) -> FleetClient:
 
 
 FleetDep = Annotated[FleetClient, Depends(get_fleet)]
+# A lab id goes into the fleet's URLs: refuse anything but a plain id (422 names it).
+LabId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="A lab's id")]
 
 
 def lab_user(identity: Identity) -> str:
@@ -75,7 +77,7 @@ async def list_labs(identity: CurrentIdentity, fleet: FleetDep) -> list[dict[str
 
 
 @router.post("/{lab}/start")
-async def start_lab(lab: str, identity: CurrentIdentity, fleet: FleetDep,
+async def start_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep,
                     settings: SettingsDep) -> LabStarted:
     """Start your own devices for a lab (idempotent) and get your broker credentials."""
     trainee = lab_user(identity)
@@ -95,12 +97,12 @@ async def start_lab(lab: str, identity: CurrentIdentity, fleet: FleetDep,
 
 
 @router.post("/{lab}/stop")
-async def stop_lab(lab: str, identity: CurrentIdentity, fleet: FleetDep) -> dict[str, Any]:
+async def stop_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep) -> dict[str, Any]:
     """Stop your devices for a lab."""
     return await relay(fleet.stop(lab_user(identity), lab))
 
 
 @router.get("/{lab}/check")
-async def check_lab(lab: str, identity: CurrentIdentity, fleet: FleetDep) -> dict[str, Any]:
+async def check_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep) -> dict[str, Any]:
     """Each of the lab's checks on your devices, with `passed` and `message`."""
     return await relay(fleet.check(lab_user(identity), lab))

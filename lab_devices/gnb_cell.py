@@ -133,7 +133,8 @@ class GnbCell(Device):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         s: GnbSettings = self.settings  # type: ignore[assignment]
-        self.network = network_for(self.trainee, self.lab, s.layout, s.radio_seed)
+        self.network = network_for(self.trainee, self.lab, self.started_at, s.layout,
+                                   s.radio_seed)
         self.name = s.cell
         self.plan = self.network.planned_cell(s.cell)
         self.planned_band = band_of(self.plan.fc_ghz)
@@ -145,7 +146,6 @@ class GnbCell(Device):
         self.enabled = s.enabled
         self.background = self._place_background(s)
         self.demand_wander = [Wander(self.rng, sigma=0.3, tau=120) for _ in self.background]
-        self.network.owners.add(self.name)
         self._push()
 
     def _place_background(self, s: GnbSettings) -> list[tuple[float, float]]:

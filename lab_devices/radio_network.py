@@ -11,8 +11,9 @@ shows on the modems of the same lab:
   configuration (tilt, power, carrier), whether it is on the air, its load and the noise
   rise of an interferer near it. gNB devices write it; UE devices read it and post where
   they are and what they ask for.
-- `network_for(trainee, lab, layout, seed, spacing_m)`: the lab's network, created on
-  first use and dropped when the lab's devices are (a weak registry).
+- `network_for(trainee, lab, started_at, layout, seed, spacing_m)`: the network of one
+  run of a lab, created on first use and dropped with the run's devices (a weak
+  registry); a lab started again starts from the plan.
 - `Route`: a closed route of waypoints in park metres, walked at a speed, with dwells.
 """
 
@@ -60,7 +61,6 @@ class RadioNetwork:
     load: dict[str, float] = field(default_factory=dict)
     noise_rise_db: dict[str, float] = field(default_factory=dict)
     ues: dict[str, UeDemand] = field(default_factory=dict)
-    owners: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.planned = {cell.name: cell for cell in self.radio.layout.cells}
@@ -114,8 +114,8 @@ class RadioNetwork:
 _NETWORKS: weakref.WeakValueDictionary[tuple, RadioNetwork] = weakref.WeakValueDictionary()
 
 
-def network_for(trainee: str, lab: str, layout: str = DEFAULT_LAYOUT,
-                seed: int = DEFAULT_RADIO_SEED,
+def network_for(trainee: str, lab: str, started_at: float = 0.0,
+                layout: str = DEFAULT_LAYOUT, seed: int = DEFAULT_RADIO_SEED,
                 spacing_m: float = DEFAULT_SPACING_M) -> RadioNetwork:
     """The network of one lab run; devices keep it alive by holding it.
 
@@ -125,7 +125,9 @@ def network_for(trainee: str, lab: str, layout: str = DEFAULT_LAYOUT,
     radio = shared_radio_map(layout, seed, spacing_m)
     if not trainee and not lab:
         return RadioNetwork(radio)
-    key = (trainee, lab, layout, seed, spacing_m)
+    # the run's start time is in the key: a stopped run's devices may outlive it until
+    # the garbage collector meets them, and a new run must not inherit their changes
+    key = (trainee, lab, started_at, layout, seed, spacing_m)
     network = _NETWORKS.get(key)
     if network is None:
         network = RadioNetwork(radio)

@@ -163,7 +163,8 @@ class UeModem(Device):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         s: UeSettings = self.settings  # type: ignore[assignment]
-        self.network = network_for(self.trainee, self.lab, s.layout, s.radio_seed)
+        self.network = network_for(self.trainee, self.lab, self.started_at, s.layout,
+                                   s.radio_seed)
         for name, fault in s.cell_faults.items():
             changes = {k: v for k, v in fault.model_dump(exclude={"outage"}).items()
                        if v is not None}

@@ -151,10 +151,11 @@ def test_disabling_the_serving_gnb_hands_the_modem_over(monday, drive, send):
     assert drive(ue, monday + 1, 0)[0]["serving_cell"] not in (None, "FEED-1")
 
 
-def test_each_lab_run_has_its_own_network():
+def test_each_run_of_a_lab_has_its_own_network():
     assert network_for("a", "lab") is network_for("a", "lab")
     assert network_for("a", "lab") is not network_for("b", "lab")
     assert network_for("", "") is not network_for("", "")
+    assert network_for("a", "lab", 100.0) is not network_for("a", "lab", 200.0)
 
 
 def test_meta_lists_units_fields_and_commands(monday):

@@ -267,3 +267,14 @@ def test_the_longest_dead_run_may_wrap_around_the_loop():
     assert longest_run(points, flags) == [(6.0, 0.0), (7.0, 0.0), (0.0, 0.0), (1.0, 0.0)]
     assert longest_run(points, [False] * 8) is None
     assert longest_run(points, [True] * 8) == points
+
+
+def test_an_offline_modem_is_silent_and_answers_when_back(monday):
+    device = UeModem("ue-1", {"seed": 3}, started_at=monday,
+                     faults=[Fault("offline", at=10, duration=30)])
+    assert [m.topic for m in device.tick(monday)] == ["telemetry"]
+    assert [m.payload for m in device.tick(monday + 20)] == [b"offline"]
+    assert device.handle(json.dumps({"id": 5, "action": "report_now"}).encode()) is None
+    back = device.tick(monday + 45)
+    assert [m.topic for m in back] == ["status", "reply", "telemetry"]
+    assert json.loads(back[1].payload)["id"] == 5

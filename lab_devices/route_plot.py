@@ -1,13 +1,15 @@
-"""Picture of a 5G modem's walk: its route over the park's RSRP map, and its KPIs by distance.
+"""Pictures of the 5G labs: a modem's walk with its KPIs, and a small-cell plan's coverage.
 
     python -m lab_devices.route_plot --lab 5g-kpi-walk --device cpe-1 \
         --out site/img/devices-5g/kpi-walk.png [--seconds 440] [--step 2]
+    python -m lab_devices.route_plot --small-cells --out site/img/devices-5g/small-cells.png
 
 It starts the lab's devices as the fleet does (with the lab's faults), drives the modem
 for ``seconds``, and draws what a trainee would plot from its telemetry: the route coloured
 by RSRP with the dead zone the models put on it, and RSRP and SINR against the distance
-walked with the drive-test bands. The docs' picture under site/img/devices-5g/ is made
-this way.
+walked with the drive-test bands. ``--small-cells`` draws the RSRP and SINR of three
+cells along the electronics hall, a plan that passes the ``5g-small-cells`` lab. The
+docs' pictures under site/img/devices-5g/ are made this way.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from lab_devices.cell_planner import SmallCellPlanner
 from lab_devices.labfile import load_lab
 from lab_devices.models import MODELS
-from lab_devices.radio import coverage_map
+from lab_devices.radio import coverage_map, plot_coverage
 from lab_devices.radio.plot import _draw_layout
 from lab_devices.radio_network import distance_to_polyline
 from lab_devices.ue_modem import UeModem
@@ -113,6 +116,23 @@ def plot_walk(device: UeModem, readings: list[dict], out: Path) -> Path:
     return out
 
 
+def plot_small_cells_example(out: Path) -> Path:
+    """RSRP and SINR of a passing 3-cell plan in the 5g-small-cells lab's hall."""
+    lab = load_lab(LABS / "5g-small-cells" / "lab.yaml")
+    spec = next(d for d in lab.devices if d.model == "small_cell_planner")
+    planner = SmallCellPlanner(spec.id, spec.params)
+    for x in (667.0, 760.0, 853.0):
+        planner.handle(json.dumps({"id": 1, "action": "place_cell", "x_m": x, "y_m": 420.0,
+                                   "height_m": 8.0, "tx_power_dbm": 24.0}).encode())
+    s = planner.settings
+    cover = coverage_map(planner.radio, list(planner.placed.values()),
+                         activity=s.cell_load)  # type: ignore[attr-defined]
+    title = (f"{planner.hall.name}: 3 cells, {planner.coverage():.1%} of the hall with "
+             f"RSRP ≥ {s.rsrp_min_dbm:g} dBm and SINR ≥ {s.sinr_min_db:g} dB")  # type: ignore[attr-defined]
+    return plot_coverage(cover, planner.radio.layout, list(planner.placed.values()), out,
+                         title=title)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="5g-kpi-walk")
@@ -120,7 +140,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seconds", type=float, default=440.0)
     parser.add_argument("--step", type=float, default=2.0)
+    parser.add_argument("--small-cells", action="store_true",
+                        help="draw the small-cells lab's example plan instead")
     args = parser.parse_args(argv)
+    if args.small_cells:
+        print(plot_small_cells_example(args.out))
+        return
     device, readings = walk_lab(args.lab, args.device, args.seconds, args.step)
     print(plot_walk(device, readings, args.out))
 

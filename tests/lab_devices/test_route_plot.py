@@ -25,3 +25,10 @@ def test_main_writes_a_png(tmp_path, capsys):
 def test_a_device_that_is_not_a_modem_is_refused():
     with pytest.raises(SystemExit, match="no ue_modem device 'planner'"):
         walk_lab("5g-small-cells", "planner", seconds=10, step=1)
+
+
+def test_main_draws_the_small_cells_example(tmp_path, capsys):
+    out = tmp_path / "plan.png"
+    main(["--small-cells", "--out", str(out)])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(out) in capsys.readouterr().out

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,21 +122,102 @@ async def subscriber_main(port: int) -> None:
                       "max_ms": latencies[-1] * 1000 if latencies else None}), flush=True)
 
 
+# -- the baseline: the same fleet on paho-mqtt ---------------------------------------------
+class PahoConnection:
+    """A ``host.Connection`` on paho-mqtt, driven by asyncio as paho's own example does."""
+
+    def __init__(self, broker: BrokerConfig, client_id: str, *, will, clean_session: bool,
+                 subscriptions, on_message, on_connected) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.mqtt = mqtt
+        self.broker = broker
+        self.connected = False
+        self.dropped = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.subscriptions = subscriptions
+        self.on_connected = on_connected
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  clean_session=clean_session)
+        self.client.username_pw_set(broker.username, broker.password)
+        self.client.will_set(will.topic, will.payload, will.qos, will.retain)
+        self.client.on_message = lambda c, u, m: on_message(m.topic, m.payload)
+        self.client.on_connect = self._on_connect
+        self.client.on_socket_open = self._open
+        self.client.on_socket_close = self._close
+        self.client.on_socket_register_write = self._want_write
+        self.client.on_socket_unregister_write = self._no_write
+        self._ready: asyncio.Future[None] | None = None
+        self._misc: asyncio.Task | None = None
+
+    def _on_connect(self, client, userdata, flags, reason, properties) -> None:
+        self.connected = True
+        for topic, qos in self.subscriptions:
+            client.subscribe(topic, qos)
+        self.on_connected(bool(flags.session_present))
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_result(None)
+
+    def _open(self, client, userdata, sock) -> None:
+        assert self._loop is not None
+        self._loop.add_reader(sock, client.loop_read)
+        self._misc = self._loop.create_task(self._misc_loop())
+
+    def _close(self, client, userdata, sock) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.remove_reader(sock)
+        if self._misc is not None:
+            self._misc.cancel()
+
+    def _want_write(self, client, userdata, sock) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.add_writer(sock, client.loop_write)
+
+    def _no_write(self, client, userdata, sock) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_writer(sock)
+
+    async def _misc_loop(self) -> None:
+        while self.client.loop_misc() == self.mqtt.MQTT_ERR_SUCCESS:
+            await asyncio.sleep(1)
+
+    async def start(self, timeout: float = 10.0) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._ready = self._loop.create_future()
+        self.client.connect(self.broker.host, self.broker.port, self.broker.keepalive)
+        await asyncio.wait_for(self._ready, timeout)
+
+    def publish(self, topic, payload: bytes, qos: int = 0, retain: bool = False) -> bool:
+        text = topic.decode() if isinstance(topic, bytes) else topic
+        self.client.publish(text, payload, qos, retain)
+        return True
+
+    async def close(self, final=()) -> None:
+        for topic, payload, qos, retain in final:
+            self.publish(topic, payload, qos, retain)
+        self.client.disconnect()
+
+
 # -- the fleet (this process) --------------------------------------------------------------
-async def start_fleet(devices: int, port: int, unix_path: str | None = None) -> Fleet:
+async def start_fleet(devices: int, port: int, unix_path: str | None = None,
+                      link: str = "lean") -> Fleet:
     broker = BrokerConfig("127.0.0.1", port, FLEET_USER, PASSWORD, keepalive=60,
                           unix_path=unix_path)
     models = MODELS * (devices // len(MODELS) + 1)
     lab = bench_lab(tuple(models[: min(devices, len(MODELS))]))
     # A Unix socket's accept backlog refuses rather than queues: connect fewer at once.
     concurrency = 16 if unix_path else 64
-    fleet = Fleet(connection_factory(broker), {"bench": lab}, connect_concurrency=concurrency)
+    connect = connection_factory(broker) if link == "lean" else partial(PahoConnection, broker)
+    fleet = Fleet(connect, {"bench": lab}, connect_concurrency=concurrency)
     trainees = [f"bench-{i:05d}" for i in range(devices // len(lab.devices))]
     await asyncio.gather(*(fleet.start_lab(t, "bench") for t in trainees))
     return fleet
 
 
-async def measure(args: argparse.Namespace, broker: LocalBroker) -> dict[str, float]:
+async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
+                  link: str = "lean") -> dict[str, float]:
+    """One measurement: ``devices`` devices on the ``link`` client for ``args.seconds``."""
     subscriber = subprocess.Popen(
         [sys.executable, __file__, "--subscriber", "--port", str(broker.port)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -146,9 +228,10 @@ async def measure(args: argparse.Namespace, broker: LocalBroker) -> dict[str, fl
             raise RuntimeError("the subscriber did not connect")
         began = time.perf_counter()
         unix_path = broker.unix_path if args.transport == "unix" else None
-        fleet = await start_fleet(args.devices, broker.port, unix_path)
+        fleet = await start_fleet(devices, broker.port, unix_path, link)
         hosts = [h for run in fleet.runs.values() for h in run.hosts.values()]
-        print(f"connected {len(hosts)} devices in {time.perf_counter() - began:.1f} s")
+        print(f"connected {len(hosts)} devices ({link} link) in "
+              f"{time.perf_counter() - began:.1f} s")
         ticker = asyncio.create_task(fleet.run())
         t0 = time.time() + args.warmup
         t1 = t0 + args.seconds
@@ -199,6 +282,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--grace", type=float, default=3.0)
+    parser.add_argument("--baseline", type=int, default=0, metavar="N",
+                        help="First measure N devices on paho-mqtt (the same fleet and devices).")
     parser.add_argument("--transport", choices=("tcp", "unix"), default="tcp",
                         help="How the devices reach the broker: loopback TCP or its Unix socket.")
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
@@ -213,7 +298,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="senlab-bench-") as folder:
         users = {FLEET_USER: PASSWORD}
         with LocalBroker(Path(folder), users, max_queued=1_000_000, persistence=False) as broker:
-            figures = asyncio.run(measure(args, broker))
+            baseline = None
+            if args.baseline:
+                baseline = asyncio.run(measure(args, broker, args.baseline, link="paho"))
+            figures = asyncio.run(measure(args, broker, args.devices))
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"devices              {figures['devices']} over {args.transport}")
     print(f"delivered / intended {figures['delivered']} / {figures['intended']} "
@@ -228,6 +316,12 @@ def main() -> None:
     print(f"latency              p50 {figures['p50_ms']:.2f} ms, p99 {figures['p99_ms']:.2f} ms,"
           f" max {figures['max_ms']:.2f} ms")
     print(f"peak RSS (fleet)     {peak_rss_mib:.0f} MiB")
+    if baseline is not None:
+        print(f"baseline (paho-mqtt, {baseline['devices']} devices): "
+              f"{baseline['cpu_us_per_msg']:.1f} µs per message, delivered "
+              f"{baseline['delivered_ratio']:.5f}, p99 {baseline['p99_ms']:.2f} ms; "
+              f"this link uses {figures['cpu_us_per_msg'] / baseline['cpu_us_per_msg']:.2f}× "
+              "its CPU per message")
     print(json.dumps({
         "devices": figures["devices"],
         "delivered_ratio": round(figures["delivered_ratio"], 5),

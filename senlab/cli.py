@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--lab", required=True)
     register.add_argument("--id", required=True, help="the device id in the lab")
     register.set_defaults(func=cmd_device_register)
+
+    from senlab.commands import courses
+
+    courses.register(commands)
     return parser
 
 

@@ -99,10 +99,21 @@ def prepare(settings: Settings) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o711)  # others may pass through, not list
     if settings.demo:
-        accounts = BrokerAccounts(settings)
-        for name in demo_cohort().usernames():
-            accounts.trainee(name)
+        seed_demo(settings)
     write_broker_config(settings)
+
+
+def seed_demo(settings: Settings) -> None:
+    """The demo cohort's broker accounts and progress records (idempotent)."""
+    from senlab.hub.cohort import write_roster_csv
+    from senlab.roster import import_roster
+
+    cohort = demo_cohort()
+    accounts = BrokerAccounts(settings)
+    for name in cohort.usernames():
+        accounts.trainee(name)
+    roster = write_roster_csv(cohort, settings.home / "demo-roster.csv")
+    import_roster(settings, roster, hub_client=None)
 
 
 def processes_of(stack_id: str) -> Iterator[int]:

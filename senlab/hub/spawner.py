@@ -1,7 +1,9 @@
 """The local spawner: each hub user's server runs as a system account of its own.
 
 Run as root (the normal case for `senlab up` on a class machine), the hub creates a system
-account `sl-<name>` for each user, with a private home under `SENLAB_HOME/users/<name>`,
+account of the same name for each user (nbgrader records submitters by their account
+name), with a private home under `SENLAB_HOME/users/<name>`; a name that is already a
+system account SenLab did not make (root, postgres, …) is refused,
 and starts their server as that account. One trainee then cannot read another's files or
 the environment of their server, which holds their broker password. Run as an ordinary
 user, there is no second account to switch to: every server runs as that user, which is
@@ -11,7 +13,6 @@ fine for one person trying SenLab on a laptop, and the hub's log says so.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import pwd
 import subprocess
@@ -30,14 +31,18 @@ from senlab.hub.courses import (
 )
 from senlab.settings import Settings
 
+ACCOUNT_COMMENT = "SenLab user"
 
-def system_username(prefix: str, name: str) -> str:
-    """A Linux account name (at most 32 characters) for a hub user."""
-    candidate = prefix + name
-    if len(candidate) <= 32:
-        return candidate
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{candidate[:23]}-{digest}"
+
+class AccountClash(RuntimeError):
+    """A hub user's name is already a system account that SenLab did not make."""
+
+
+def system_username(name: str) -> str:
+    """The Linux account of a hub user: the same name, as nbgrader records submitters by it."""
+    if len(name) > 32:
+        raise AccountClash(f"hub user {name!r}: a system account name has at most 32 characters")
+    return name
 
 
 class SenLabSpawner(LocalProcessSpawner):
@@ -45,9 +50,6 @@ class SenLabSpawner(LocalProcessSpawner):
 
     users_root = Unicode(
         help="Folder holding one home folder per hub user (SENLAB_HOME/users)."
-    ).tag(config=True)
-    system_user_prefix = Unicode(
-        "sl-", help="Prefix of the system accounts that run users' servers."
     ).tag(config=True)
 
     # Set by the pre-spawn hook: the nbgrader folders of the courses this user teaches.
@@ -59,7 +61,7 @@ class SenLabSpawner(LocalProcessSpawner):
 
     @property
     def system_user(self) -> str:
-        return system_username(self.system_user_prefix, self.user.name)
+        return system_username(self.user.name)
 
     @property
     def home_dir(self) -> str:
@@ -75,10 +77,20 @@ class SenLabSpawner(LocalProcessSpawner):
         except KeyError:
             subprocess.run(
                 ["useradd", "--system", "--user-group", "--no-create-home",
-                 "--home-dir", self.home_dir, "--shell", "/usr/sbin/nologin", self.system_user],
+                 "--comment", ACCOUNT_COMMENT, "--home-dir", self.home_dir,
+                 "--shell", "/usr/sbin/nologin", self.system_user],
                 check=True, capture_output=True,
             )
             entry = pwd.getpwnam(self.system_user)
+        if entry.pw_gecos != ACCOUNT_COMMENT:
+            raise AccountClash(
+                f"hub user {self.user.name!r} has the name of the system account "
+                f"{entry.pw_name!r} (uid {entry.pw_uid}), which SenLab did not create; "
+                "give the person another hub username"
+            )
+        if entry.pw_dir != self.home_dir:  # SENLAB_HOME moved since the account was made
+            subprocess.run(["usermod", "--home", self.home_dir, self.system_user],
+                           check=True, capture_output=True)
         os.chown(self.home_dir, entry.pw_uid, entry.pw_gid)
         os.chmod(self.home_dir, 0o700)
         for course, root in self.taught_course_roots.items():
@@ -94,9 +106,15 @@ class SenLabSpawner(LocalProcessSpawner):
         return await super().start()
 
     def make_preexec_fn(self, name):
-        if self.isolated:
-            return super().make_preexec_fn(self.system_user)
         home = self.home_dir
+        if self.isolated:
+            become_user = super().make_preexec_fn(self.system_user)
+
+            def preexec_as_user():
+                become_user()
+                os.chdir(home)
+
+            return preexec_as_user
 
         def preexec():
             os.chdir(home)

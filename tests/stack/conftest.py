@@ -22,4 +22,5 @@ def stack() -> Iterator[Stack]:
         running.stop()
     except subprocess.TimeoutExpired:
         os.killpg(running.proc.pid, signal.SIGKILL)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not os.environ.get("SENLAB_TEST_KEEP_HOME"):  # keep it to read the logs
+        shutil.rmtree(tmp, ignore_errors=True)

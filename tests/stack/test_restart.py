@@ -14,8 +14,10 @@ pytestmark = pytest.mark.integration
 
 def test_the_demo_survives_a_restart_unchanged():
     tmp = reachable_tmpdir()
+    stacks = []
     try:
         first = start_stack(tmp)
+        stacks.append(first)
         login(first, "trainee1").get("/hub/api/user").raise_for_status()
         secrets = {p.name: p.read_text() for p in (first.home / "secrets").iterdir()}
         passwd = (first.home / "broker" / "passwd").read_text()
@@ -23,6 +25,7 @@ def test_the_demo_survives_a_restart_unchanged():
         (tmp / "senlab-up.log").rename(tmp / "first.log")
 
         second = start_stack(tmp)
+        stacks.append(second)
         assert login(second, "trainee1").get("/hub/api/user").json()["name"] == "trainee1"
         assert login(second, "manager1").get("/hub/api/user").json()["name"] == "manager1"
         after = {p.name: p.read_text() for p in (second.home / "secrets").iterdir()}
@@ -33,6 +36,7 @@ def test_the_demo_survives_a_restart_unchanged():
             counts = dict(rows.fetchall())
         assert counts["trainee1"] == 1
         assert sum(counts.values()) == 7  # admin and the six demo accounts
-        second.stop()
     finally:
+        for stack in stacks:
+            stack.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -95,7 +95,7 @@ def test_a_server_runs_as_its_own_system_account(stack):
     pid = stack.processes(JUPYTERHUB_USER="trainee1")[0]
     status = open(f"/proc/{pid}/status").read()
     uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-    expected = "sl-trainee1" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    expected = "trainee1" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     assert pwd.getpwuid(uid).pw_name == expected
     home = stack.home / "users" / "trainee1"
     assert process_environ(pid)["HOME"] == str(home)

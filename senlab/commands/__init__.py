@@ -1,0 +1,1 @@
+"""Subcommands of `senlab`, one module per area; each module has `register(subparsers)`."""

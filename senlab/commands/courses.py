@@ -1,0 +1,157 @@
+"""`senlab course new | validate | publish | list` and `senlab grade`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from senlab.settings import Settings
+
+console = Console()
+
+
+def courses_dir(settings: Settings) -> Path:
+    return settings.repo_root / "courses"
+
+
+def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    """Scaffold a course with one gradable assignment."""
+    from senlab.courses import CourseError, new_course
+
+    try:
+        folder = new_course(courses_dir(settings), args.course, title_en=args.title_en,
+                            title_vi=args.title_vi, area=args.area, level=args.level,
+                            hours=args.hours)
+    except CourseError as err:
+        console.print(f"[bold red]senlab course new:[/] {err}")
+        return 2
+    console.print(f"Created {folder}: edit course.yaml and source/, then "
+                  f"`senlab course validate {args.course}`.")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Check metadata, generation, solutions (all tests pass) and blanks (score 0)."""
+    from senlab.courses import validate_course
+
+    if args.all == bool(args.course):
+        console.print("[bold red]senlab course validate:[/] give one course, or --all")
+        return 2
+    names = ([p.parent.name for p in sorted(courses_dir(settings).glob("*/course.yaml"))]
+             if args.all else [args.course])
+    failed = 0
+    for name in names:
+        folder = courses_dir(settings) / name
+        if not folder.is_dir():
+            console.print(f"[bold red]{name}:[/] no course folder {folder}")
+            failed += 1
+            continue
+        with console.status(f"Validating {name} (generate, run solutions and blanks)"):
+            problems = validate_course(settings, folder, workers=args.workers)
+        if not problems:
+            console.print(f"[green]✔ {name}[/]: fit to publish")
+            continue
+        failed += 1
+        table = Table(title=f"{name}: {len(problems)} problem(s)")
+        for column in ("file", "cell", "reason"):
+            table.add_column(column)
+        for problem in problems:
+            table.add_row(str(problem.file), str(problem.cell), str(problem.reason))
+        console.print(table)
+    return 1 if failed else 0
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Generate and release a course's assignments; no hub restart is needed."""
+    from senlab.courses import CourseError, course_root, publish
+    from senlab.hub.courses import course_group_name, ensure_course_group
+
+    try:
+        with console.status(f"Publishing {args.course}: generating and releasing"):
+            course = publish(settings, args.course)
+            # Trainees must never read a course's sources or gradebook.
+            ensure_course_group(course_root(settings, args.course),
+                                course_group_name(args.course), member=None)
+    except CourseError as err:
+        console.print(f"[bold red]senlab course publish:[/] {err}")
+        return 2
+    console.print(f"[green]Published[/] {course.id}: "
+                  + ", ".join(a.id for a in course.assignments))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """The courses in the repository."""
+    from senlab.courses import CourseError, list_courses
+
+    try:
+        courses = list_courses(courses_dir(settings))
+    except CourseError as err:
+        console.print(f"[bold red]senlab course list:[/] {err}")
+        return 2
+    table = Table(title="Courses")
+    for column in ("id", "title (vi)", "area", "level", "hours", "assignments"):
+        table.add_column(column)
+    for course in courses:
+        table.add_row(course.id, course.title.vi, str(course.area), str(course.level),
+                      str(course.hours), ", ".join(a.id for a in course.assignments))
+    console.print(table)
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace, settings: Settings) -> int:
+    """Autograde the collected submissions of one assignment, in parallel, with a bar."""
+    from senlab.grading.pool import grade_assignment, submitted_trainees
+
+    trainees = submitted_trainees(settings, args.course, args.assignment)
+    if not trainees:
+        console.print(f"No collected submissions for {args.course}/{args.assignment}.")
+        return 0
+    columns = (*Progress.get_default_columns()[:2], BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"Grading {args.course}/{args.assignment}", total=len(trainees))
+        results = grade_assignment(
+            settings, args.course, args.assignment, trainees=trainees, workers=args.workers,
+            feedback=True, progress=lambda _result, done, _total: bar.update(task, completed=done),
+        )
+    table = Table(title="Scores")
+    for column in ("trainee", "score", "max", "note"):
+        table.add_column(column)
+    for result in results:
+        table.add_row(result.trainee, f"{result.score:g}", f"{result.max_score:g}",
+                      result.error or "")
+    console.print(table)
+    return 1 if any(result.error for result in results) else 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    course = commands.add_parser("course", help="write, check and publish courses")
+    sub = course.add_subparsers(dest="course_command", required=True)
+    new = sub.add_parser("new", help="scaffold a course")
+    new.add_argument("course")
+    new.add_argument("--title-vi", required=True)
+    new.add_argument("--title-en", required=True)
+    new.add_argument("--area", default="iot", choices=["iot", "5g", "security", "operations"])
+    new.add_argument("--level", default="beginner")
+    new.add_argument("--hours", type=float, default=8)
+    new.set_defaults(func=cmd_new)
+    validate = sub.add_parser("validate", help="check a course before publishing")
+    validate.add_argument("course", nargs="?")
+    validate.add_argument("--all", action="store_true")
+    validate.add_argument("--workers", type=int)
+    validate.set_defaults(func=cmd_validate)
+    publish = sub.add_parser("publish", help="generate and release a course's assignments")
+    publish.add_argument("course")
+    publish.set_defaults(func=cmd_publish)
+    sub.add_parser("list", help="list the courses").set_defaults(func=cmd_list)
+
+    grade = commands.add_parser("grade", help="autograde an assignment now")
+    grade.add_argument("course")
+    grade.add_argument("assignment")
+    grade.add_argument("--workers", type=int)
+    grade.set_defaults(func=cmd_grade)

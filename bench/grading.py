@@ -124,7 +124,9 @@ def main() -> None:
 
 def run(base: Path, count: int, workers: int, one_worker: bool) -> dict:
     n = count
-    print(f"{n} submissions of {COURSE}/{ASSIGNMENT}; {os.cpu_count()} cores; pool of {workers}")
+    load = os.getloadavg()[0]
+    print(f"{n} submissions of {COURSE}/{ASSIGNMENT}; {os.cpu_count()} cores; pool of {workers}; "
+          f"load average {load:.1f} (others' work on the same cores lowers the ratio)")
     plain, trainees = fresh_home(base, "nbgrader", n)
     nbgrader_s = plain_nbgrader(plain)
     baseline = gradebook_scores(plain, trainees)
@@ -144,7 +146,8 @@ def run(base: Path, count: int, workers: int, one_worker: bool) -> dict:
     print(f"ratio (nbgrader / senlab pool): {nbgrader_s / senlab_s:.2f}x; "
           f"scores identical: {identical}")
     report.update(senlab_s=round(senlab_s, 2), ratio=round(nbgrader_s / senlab_s, 2),
-                  scores_identical=identical, workers=workers)
+                  scores_identical=identical, workers=workers,
+                  load_average=[round(load, 2), round(os.getloadavg()[0], 2)])
     return report
 
 

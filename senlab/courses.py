@@ -201,7 +201,27 @@ def publish(settings: Settings, course_id: str, *, courses_dir: Path | None = No
         _check_result(api.generate_assignment(assignment.id, force=True), course_id, assignment.id)
         api.unrelease(assignment.id)
         _check_result(api.release_assignment(assignment.id), course_id, assignment.id)
+    _announce(settings, course)
     return course
+
+
+def lab_checks(settings: Settings, course: Course) -> dict[str, list[str]]:
+    """The check ids of each lab the course's assignments use (labs/<lab>/lab.yaml)."""
+    from lab_devices.labfile import load_lab
+
+    checks = {}
+    for lab in sorted({a.lab for a in course.assignments if a.lab}):
+        path = settings.repo_root / "labs" / lab / "lab.yaml"
+        checks[lab] = [check.id for check in load_lab(path).checks] if path.is_file() else []
+    return checks
+
+
+def _announce(settings: Settings, course: Course) -> None:
+    """Queue `course.published` in the grader's outbox; the autograder posts it."""
+    from senlab.grading.events import Outbox, course_published_event, grader_outbox
+
+    event = course_published_event(course, lab_checks(settings, course))
+    Outbox(grader_outbox(settings)).add([event])
 
 
 def _check_result(result: dict, course_id: str, assignment_id: str) -> None:

@@ -48,6 +48,11 @@ def service_token(settings: Settings) -> str:
     return settings.secret("grader-api-token")
 
 
+def grader_outbox(settings: Settings) -> Path:
+    """Where events wait until the progress service has taken them."""
+    return settings.home / "grading" / "outbox.jsonl"
+
+
 def _event(kind: str, data: dict, at: datetime | None = None) -> dict:
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     return {

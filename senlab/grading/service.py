@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 from senlab.courses import course_root, exchange_root
 from senlab.grading.autograde import GradeResult
-from senlab.grading.events import Outbox, PostError, grade_event, progress_url, service_token
+from senlab.grading.events import (
+    Outbox,
+    PostError,
+    grade_event,
+    grader_outbox,
+    progress_url,
+    service_token,
+)
 from senlab.grading.nbgrader_setup import nbgrader_api
 from senlab.grading.pool import grade_assignment
 
@@ -39,9 +46,8 @@ class Autograder:
         self.url = url or progress_url(settings)
         self.token = token or service_token(settings)
         self.workers = workers
-        state = settings.home / "grading"
-        self.outbox = Outbox(state / "outbox.jsonl")
-        self.posted_path = state / "posted.json"
+        self.outbox = Outbox(grader_outbox(settings))
+        self.posted_path = settings.home / "grading" / "posted.json"
         self.seen_inbound: dict[str, set[str]] = {}
         self.failed: dict[tuple[str, str, str], str] = {}
 

@@ -49,6 +49,11 @@ def validate_course(
     except CourseError as error:
         return [Problem(error.file, error.where, error.reason)]
     problems = [
+        Problem(str(folder / "course.yaml"), f"assignments.{a.id}.lab", f"no labs/{a.lab}/lab.yaml")
+        for a in course.assignments
+        if a.lab and not (settings.repo_root / "labs" / a.lab / "lab.yaml").is_file()
+    ]
+    problems += [
         problem
         for assignment in course.assignments
         for path in sorted((folder / "source" / assignment.id).glob("*.ipynb"))

@@ -93,3 +93,17 @@ def test_an_error_only_nbgrader_finds_names_the_notebook(
 
     assert problem.file.endswith("source/mqtt-telemetry/mqtt-telemetry.ipynb")
     assert problem.reason
+
+
+def test_an_assignment_whose_lab_does_not_exist_is_named(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "courses" / "iot101"
+    shutil.copytree(REPO_ROOT / "courses" / "iot101", folder)
+    text = (folder / "course.yaml").read_text().replace("lab: iot101-sensors", "lab: no-such-lab")
+    (folder / "course.yaml").write_text(text)
+
+    [problem] = validate_course(settings, folder)
+
+    assert problem.cell == "assignments.mqtt-telemetry.lab"
+    assert problem.reason == "no labs/no-such-lab/lab.yaml"

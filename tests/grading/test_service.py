@@ -145,3 +145,17 @@ def test_grades_wait_in_the_outbox_while_the_progress_service_is_down(
 
     assert set(_grades(_ProgressStandIn.batches)) >= {"trainee1", "trainee2"}
     assert down.outbox.pending() == []
+
+
+def test_publishing_announces_the_course_with_its_labs_checks(
+    grading_settings, submitted, progress_server  # noqa: ANN001
+) -> None:
+    from senlab.courses import publish
+
+    publish(grading_settings, COURSE)
+    Autograder(grading_settings, url=progress_server, token="t").run_once()
+
+    published = [e for b in _ProgressStandIn.batches for e in b["events"]
+                 if e["type"] == "course.published"]
+    assert [e["data"]["course"] for e in published] == [COURSE]
+    assert "ping-station" in published[0]["data"]["labs"][0]["checks"]

@@ -205,9 +205,12 @@ def load_big_tables(engine, rows: dict[str, list[tuple]]) -> None:
                 marks = ", ".join("?" for _ in columns.split(","))
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
                                    rows[table])
-        if engine.dialect.name == "postgresql":
-            cursor.execute("ANALYZE")
         raw.commit()
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does after a bulk load: statistics and the visibility map
+            # (index-only scans need it).
+            raw.driver_connection.autocommit = True
+            raw.driver_connection.execute("VACUUM ANALYZE")
         if engine.dialect.name == "sqlite":
             raw.execute("ANALYZE")
     finally:

@@ -47,7 +47,7 @@ def managed_services(settings: Settings) -> list[dict]:
     """The hub-managed services: the broker, the progress service and the device fleet."""
     env = service_environment(settings)
     python = sys.executable
-    services = [
+    services: list[dict] = [
         {"name": "broker", "command": [python, "-m", "senlab.broker"], "environment": env},
         {
             "name": "progress",

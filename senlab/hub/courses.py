@@ -39,11 +39,14 @@ def course_group_name(course: str) -> str:
 
 def course_groups(cohort: Cohort) -> dict[str, dict]:
     """`load_groups` entries for the cohort's course enrolments and teaching."""
+    prefixes = {"trainee": STUDENT_PREFIX, "instructor": INSTRUCTOR_PREFIX}
     groups: dict[str, dict] = {}
     for user in cohort.users:
-        prefix = {"trainee": STUDENT_PREFIX, "instructor": INSTRUCTOR_PREFIX}.get(user.role)
-        for course in user.courses if prefix else []:
-            groups.setdefault(prefix + course, {"users": []})["users"].append(user.username)
+        if user.role not in prefixes:
+            continue
+        for course in user.courses:
+            group = groups.setdefault(prefixes[user.role] + course, {"users": []})
+            group["users"].append(user.username)
     return groups
 
 

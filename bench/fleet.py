@@ -74,6 +74,12 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 # -- the subscriber (its own process) ------------------------------------------------------
+def percentile_ms(ordered: list[float], share: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
 async def subscriber_main(port: int) -> None:
     """Count telemetry stamped in the window given on stdin; print results as JSON."""
     window = [float("inf"), float("-inf")]
@@ -109,16 +115,11 @@ async def subscriber_main(port: int) -> None:
     window[0], window[1], grace = map(float, line.split())
     await asyncio.sleep(max(0.0, window[1] + grace - time.time()))
     latencies.sort()
-
-    def percentile(share: float) -> float:
-        if not latencies:
-            return float("nan")
-        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
-
     sent = sum(last - first + 1 for first, last in seqs.values())
     print(json.dumps({"delivered": counts["in_window"], "received": counts["all"],
                       "sent": sent, "devices_seen": len(seqs),
-                      "p50_ms": percentile(0.50), "p99_ms": percentile(0.99),
+                      "p50_ms": percentile_ms(latencies, 0.50),
+                      "p99_ms": percentile_ms(latencies, 0.99),
                       "max_ms": latencies[-1] * 1000 if latencies else None}), flush=True)
 
 
@@ -215,6 +216,39 @@ async def start_fleet(devices: int, port: int, unix_path: str | None = None,
     return fleet
 
 
+def snapshot(hosts: list, broker_pid: int, subscriber_pid: int) -> dict[str, float]:
+    """CPU times (this process, the broker, the subscriber) and messages published so far."""
+    times = os.times()
+    return {"cpu": time.process_time(), "user": times.user, "system": times.system,
+            "sent": sum(h.device.seq for h in hosts),
+            "broker": process_cpu_seconds(broker_pid),
+            "subscriber": process_cpu_seconds(subscriber_pid)}
+
+
+def figures_from(before: dict, after: dict, result: dict, hosts: list, dropped: int,
+                 seconds: float) -> dict[str, float]:
+    published = max(1, after["sent"] - before["sent"])
+    # What was sent in the window, by the devices' own sequence numbers; a device never
+    # heard from counts a full window of losses.
+    unheard = len(hosts) - result["devices_seen"]
+    intended = result["sent"] + unheard * seconds * TICKS_PER_SECOND
+
+    def per_message(key: str) -> float:
+        return (after[key] - before[key]) / published * 1e6
+
+    return {
+        "devices": len(hosts), "intended": intended, "published": published,
+        "schedule_ratio": published / (len(hosts) * seconds * TICKS_PER_SECOND),
+        "delivered": result["delivered"], "dropped_at_fleet": dropped,
+        "delivered_ratio": result["delivered"] / intended,
+        "cpu_us_per_msg": per_message("cpu"), "user_us_per_msg": per_message("user"),
+        "system_us_per_msg": per_message("system"),
+        "broker_cpu_us_per_msg": per_message("broker"),
+        "subscriber_cpu_us_per_msg": per_message("subscriber"),
+        "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
+    }
+
+
 async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
                   link: str = "lean") -> dict[str, float]:
     """One measurement: ``devices`` devices on the ``link`` client for ``args.seconds``."""
@@ -222,8 +256,9 @@ async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
         [sys.executable, __file__, "--subscriber", "--port", str(broker.port)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
+    assert subscriber.stdout is not None and subscriber.stdin is not None
+    assert broker.process is not None
     try:
-        assert subscriber.stdout is not None and subscriber.stdin is not None
         if subscriber.stdout.readline().strip() != "ready":
             raise RuntimeError("the subscriber did not connect")
         began = time.perf_counter()
@@ -238,15 +273,9 @@ async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
         subscriber.stdin.write(f"{t0} {t1} {args.grace}\n")
         subscriber.stdin.flush()
         await asyncio.sleep(t0 - time.time())
-        times0 = os.times()
-        cpu0, sent0 = time.process_time(), sum(h.device.seq for h in hosts)
-        broker_cpu0 = process_cpu_seconds(broker.process.pid)  # type: ignore[union-attr]
-        sub_cpu0 = process_cpu_seconds(subscriber.pid)
+        before = snapshot(hosts, broker.process.pid, subscriber.pid)
         await asyncio.sleep(t1 - time.time())
-        cpu1, sent1 = time.process_time(), sum(h.device.seq for h in hosts)
-        times1 = os.times()
-        broker_cpu = process_cpu_seconds(broker.process.pid) - broker_cpu0  # type: ignore[union-attr]
-        sub_cpu = process_cpu_seconds(subscriber.pid) - sub_cpu0
+        after = snapshot(hosts, broker.process.pid, subscriber.pid)
         await asyncio.sleep(args.grace)
         dropped = sum(h.connection.dropped for h in hosts)
         result = json.loads(await asyncio.get_running_loop().run_in_executor(
@@ -256,26 +285,10 @@ async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
     finally:
         subscriber.kill()
         subscriber.wait()
-    published = max(1, sent1 - sent0)
-    # What was sent in the window, by the devices' own sequence numbers; a device never
-    # heard from counts a full window of losses.
-    unheard = len(hosts) - result["devices_seen"]
-    intended = result["sent"] + unheard * args.seconds * TICKS_PER_SECOND
-    return {
-        "devices": len(hosts), "intended": intended, "published": published,
-        "schedule_ratio": published / (len(hosts) * args.seconds * TICKS_PER_SECOND),
-        "delivered": result["delivered"], "dropped_at_fleet": dropped,
-        "delivered_ratio": result["delivered"] / intended,
-        "cpu_us_per_msg": (cpu1 - cpu0) / published * 1e6,
-        "user_us_per_msg": (times1.user - times0.user) / published * 1e6,
-        "system_us_per_msg": (times1.system - times0.system) / published * 1e6,
-        "broker_cpu_us_per_msg": broker_cpu / published * 1e6,
-        "subscriber_cpu_us_per_msg": sub_cpu / published * 1e6,
-        "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
-    }
+    return figures_from(before, after, result, hosts, dropped, args.seconds)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=2000)
@@ -288,21 +301,11 @@ def main() -> None:
                         help="How the devices reach the broker: loopback TCP or its Unix socket.")
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    limit = raise_fd_limit()
-    if args.subscriber:
-        asyncio.run(subscriber_main(args.port))
-        return
-    if args.devices + 100 > limit:
-        raise SystemExit(f"{args.devices} devices need more than the {limit} open files allowed")
-    with tempfile.TemporaryDirectory(prefix="senlab-bench-") as folder:
-        users = {FLEET_USER: PASSWORD}
-        with LocalBroker(Path(folder), users, max_queued=1_000_000, persistence=False) as broker:
-            baseline = None
-            if args.baseline:
-                baseline = asyncio.run(measure(args, broker, args.baseline, link="paho"))
-            figures = asyncio.run(measure(args, broker, args.devices))
-    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return parser.parse_args()
+
+
+def print_report(args: argparse.Namespace, figures: dict, baseline: dict | None,
+                 peak_rss_mib: float) -> None:
     print(f"devices              {figures['devices']} over {args.transport}")
     print(f"delivered / intended {figures['delivered']} / {figures['intended']} "
           f"= {figures['delivered_ratio']:.5f}  (dropped at the fleet: "
@@ -330,6 +333,26 @@ def main() -> None:
         "p99_ms": round(figures["p99_ms"], 2),
         "peak_rss_mib": round(peak_rss_mib, 1),
     }))
+
+
+def main() -> None:
+    args = parse_args()
+    limit = raise_fd_limit()
+    if args.subscriber:
+        asyncio.run(subscriber_main(args.port))
+        return
+    if args.devices + 100 > limit:
+        raise SystemExit(f"{args.devices} devices need more than the {limit} open files allowed")
+    with tempfile.TemporaryDirectory(prefix="senlab-bench-") as folder:
+        users = {FLEET_USER: PASSWORD}
+        with LocalBroker(Path(folder), users, max_queued=1_000_000, persistence=False) as broker:
+            baseline = None
+            if args.baseline:
+                baseline = asyncio.run(measure(args, broker, args.baseline, link="paho"))
+            figures = asyncio.run(measure(args, broker, args.devices))
+    # Peak RSS covers the process's life: with --baseline, the larger of the two runs.
+    print_report(args, figures, baseline,
+                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 if __name__ == "__main__":

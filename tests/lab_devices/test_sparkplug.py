@@ -116,12 +116,32 @@ async def test_a_reconnection_is_born_with_the_next_bdseq(line):
     assert [b["metrics"]["bdSeq"] for b in births] == [0, 1]
 
 
+def listening_trainees(port: int, passwords: dict[str, str], seen: dict[str, list[str]],
+                       lock) -> list:
+    """A paho client per trainee, subscribed to ``spBv1.0/#`` and ``#``, noting topics."""
+    import paho.mqtt.client as mqtt
+
+    clients = []
+    for name in seen:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"spb-{name}")
+        client.username_pw_set(name, passwords[name])
+        client.on_connect = lambda c, u, f, rc, p: c.subscribe([("spBv1.0/#", 0), ("#", 0)])
+
+        def record(c, u, m, name=name):
+            with lock:
+                seen[name].append(m.topic)
+
+        client.on_message = record
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        clients.append(client)
+    return clients
+
+
 @pytest.mark.integration
-async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path, monday):
+async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path):
     import asyncio
     import threading
-
-    import paho.mqtt.client as mqtt
 
     from lab_devices.link import BrokerConfig
     from lab_devices.local_broker import FLEET_USER, LocalBroker
@@ -133,23 +153,10 @@ async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path, monday):
         "devices": [{"id": "line-1", "model": "production_line",
                      "params": {"sparkplug": True, "interval": 1}}],
     }, Path("line-lab/lab.yaml"))
+    seen: dict[str, list[str]] = {"an": [], "binh": []}
+    lock = threading.Lock()
     with LocalBroker(tmp_path / "b", passwords) as broker:
-        seen: dict[str, list[str]] = {"an": [], "binh": []}
-        lock = threading.Lock()
-        clients = []
-        for name in seen:
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"spb-{name}")
-            client.username_pw_set(name, passwords[name])
-            client.on_connect = lambda c, u, f, rc, p: c.subscribe([("spBv1.0/#", 0), ("#", 0)])
-
-            def record(c, u, m, name=name):
-                with lock:
-                    seen[name].append(m.topic)
-
-            client.on_message = record
-            client.connect("127.0.0.1", broker.port)
-            client.loop_start()
-            clients.append(client)
+        clients = listening_trainees(broker.port, passwords, seen, lock)
         config = BrokerConfig("127.0.0.1", broker.port, FLEET_USER, passwords[FLEET_USER])
         fleet = Fleet(connection_factory(config), {"line-lab": lab})
         ticker = asyncio.create_task(fleet.run())

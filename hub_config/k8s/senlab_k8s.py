@@ -127,8 +127,9 @@ def add_volume_mount(spawner, *, sub_path: str, mount_path: str, read_only: bool
     key = f"{HOME_VOLUME}-{sub_path}"
     if isinstance(spawner.volume_mounts, dict):
         spawner.volume_mounts = {**spawner.volume_mounts, key: mount}
-    else:
-        spawner.volume_mounts = [*spawner.volume_mounts, mount]
+    else:  # the spawner is reused for the next start: replace, never add a second mount
+        kept = [item for item in spawner.volume_mounts if item.get("mountPath") != mount_path]
+        spawner.volume_mounts = [*kept, mount]
 
 
 def broker_environment(settings: Settings, username: str) -> dict[str, str]:

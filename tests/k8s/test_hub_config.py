@@ -190,6 +190,19 @@ def test_a_trainee_pod_mounts_the_exchange_and_no_course(senlab_k8s, settings, a
     assert pod.environment["JUPYTER_CONFIG_PATH"].endswith("jupyter/common")
 
 
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_a_second_start_of_the_same_server_mounts_each_folder_once(senlab_k8s, settings,
+                                                                   as_dict):
+    pod = FakeSpawner(User("instructor1", 3, [Group("formgrade-demo")]),
+                      volumes={} if as_dict else [], volume_mounts={} if as_dict else [])
+    hook = senlab_k8s.make_kubernetes_pre_spawn_hook(settings)
+    hook(pod)
+    first = len(pod.volume_mounts)
+    hook(pod)
+    assert len(pod.volume_mounts) == first == 3
+    assert len(pod.volumes) == 1
+
+
 def test_an_instructor_pod_mounts_the_taught_course_inside_the_home(senlab_k8s, settings):
     pod = FakeSpawner(User("instructor1", 3, [Group("instructors"), Group("formgrade-demo")]))
     senlab_k8s.make_kubernetes_pre_spawn_hook(settings)(pod)

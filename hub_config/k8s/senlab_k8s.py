@@ -3,8 +3,9 @@
 `values.yaml` (`hub.extraConfig`) calls `configure(c, get_settings())`; the hub image puts
 this file on the hub's Python path. Everything that does not depend on where processes run
 comes from `senlab.hub` unchanged: the authenticator and its seeded accounts, the roles,
-the groups, the services' names and tokens, and the pre-spawn hook that hands each server
-its broker credentials. What does depend on it is replaced here:
+the groups, the services' names and tokens, each server's broker credentials
+(`BrokerAccounts`) and its nbgrader wiring (`senlab.hub.courses`). What does depend on it
+is replaced here:
 
 - the services run in pods of their own (`services.yaml`, `broker.yaml` beside this file),
   so the hub declares them by name, token and URL instead of starting them;

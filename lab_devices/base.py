@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab_devices.builtin_actions import BuiltinActions
 from lab_devices.commands import (
+    MAX_COMMAND_BYTES,
     CommandError,
     CommandSpec,
     EnvelopeError,
@@ -267,8 +268,6 @@ class Device(BuiltinActions):
         return Message("meta", self._meta, qos=1, retain=True)
 
     def meta(self) -> dict[str, Any]:
-        from lab_devices.commands import MAX_COMMAND_BYTES
-
         return {
             "model": self.model,
             "id": self.device_id,

@@ -28,6 +28,14 @@ class CommandError(Exception):
     """A command that cannot be carried out; the text says why."""
 
 
+class EnvelopeError(CommandError):
+    """A CommandError raised after the id was read, so the reply can carry it."""
+
+    def __init__(self, command_id: str | int, text: str) -> None:
+        super().__init__(text)
+        self.command_id = command_id
+
+
 class Params(BaseModel):
     """Base of every command's parameters: strict types, no unknown keys."""
 
@@ -100,14 +108,6 @@ def parse_envelope(raw: bytes) -> ParsedCommand:
     if not isinstance(action, str):
         raise EnvelopeError(command_id, "command has no 'action' string")
     return ParsedCommand(command_id, action, document)
-
-
-class EnvelopeError(CommandError):
-    """A CommandError raised after the id was read, so the reply can carry it."""
-
-    def __init__(self, command_id: str | int, text: str) -> None:
-        super().__init__(text)
-        self.command_id = command_id
 
 
 def validate_params(spec: CommandSpec, arguments: dict[str, Any]) -> Params:

@@ -46,6 +46,7 @@ class NormalPool:
     """
 
     BLOCK = 64
+    __slots__ = ("generator", "block")
 
     def __init__(self, rng: random.Random) -> None:
         self.generator = np.random.default_rng(rng.getrandbits(64))
@@ -60,6 +61,9 @@ class NormalPool:
 
 class Wander:
     """An Ornstein-Uhlenbeck process: mean 0, standard deviation ``sigma``, memory ``tau`` s."""
+
+    # Thousands of devices hold several each: slots keep them small and quick to reach.
+    __slots__ = ("normal", "sigma", "tau", "value", "_dt", "_keep", "_scale")
 
     def __init__(self, normal: NormalPool | random.Random, sigma: float, tau: float) -> None:
         self.normal = normal if isinstance(normal, NormalPool) else NormalPool(normal)

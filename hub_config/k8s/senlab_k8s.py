@@ -18,6 +18,7 @@ must listen on the pod's address, where the proxy reaches it, not on loopback.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from senlab.broker import BrokerAccounts
@@ -42,21 +43,27 @@ HOME_VOLUME = "senlab-home"  # its volume's name in user pods
 # Each hub service, as it runs on Kubernetes: the container that runs it in its pod, and
 # the hub token it is given (a key of the `senlab-secrets` Secret, mounted as
 # SENLAB_HOME/secrets). `broker` runs Mosquitto and never calls the hub: no token.
+@dataclass(frozen=True)
+class Workload:
+    """Where a hub service runs on Kubernetes, and the Secret key of its hub token."""
+
+    deployment: str
+    container: str
+    token: str | None
+
+
 WORKLOADS = {
-    "broker": {"deployment": "senlab-broker", "container": "mosquitto", "token": None},
-    "progress": {"deployment": "senlab-services", "container": "progress",
-                 "token": "progress-api-token"},
-    "fleet": {"deployment": "senlab-services", "container": "fleet",
-              "token": "fleet-api-token"},
-    "grader": {"deployment": "senlab-services", "container": "grader",
-               "token": "grader-api-token"},
+    "broker": Workload("senlab-broker", "mosquitto", None),
+    "progress": Workload("senlab-services", "progress", "progress-api-token"),
+    "fleet": Workload("senlab-services", "fleet", "fleet-api-token"),
+    "grader": Workload("senlab-services", "grader", "grader-api-token"),
 }
 
 # The files Settings.secret() reads on Kubernetes, beside the tokens above: the keys of
 # the senlab-secrets Secret, mounted read-only as SENLAB_HOME/secrets (nothing is generated
 # there, unlike on one machine). The chart keeps the cookie secret and the proxy's token.
 SECRET_FILES = frozenset({"broker-key", "admin-password", "fleet-control-token",
-                          *(w["token"] for w in WORKLOADS.values() if w["token"])})
+                          *(w.token for w in WORKLOADS.values() if w.token)})
 
 # Fields of a local service that describe a local process; on Kubernetes a pod runs it.
 LOCAL_ONLY_FIELDS = ("command", "environment", "url", "cwd", "user")
@@ -88,8 +95,8 @@ def kubernetes_services(settings: Settings) -> list[dict]:
                 "and to a manifest in hub_config/k8s/"
             )
         spec = {key: value for key, value in local.items() if key not in LOCAL_ONLY_FIELDS}
-        if workload["token"]:
-            spec["api_token"] = settings.secret(workload["token"])
+        if workload.token:
+            spec["api_token"] = settings.secret(workload.token)
         if "url" in local:
             spec["url"] = f"http://{SERVICES_HOST}:{settings.progress_port}"
         services.append(spec)

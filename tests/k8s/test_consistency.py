@@ -109,13 +109,13 @@ def test_the_progress_launcher_builds_the_app_from_the_settings(senlab_k8s, monk
 def test_every_workload_the_hub_declares_runs_in_the_manifests(senlab_k8s, resources):
     for service, workload in senlab_k8s.WORKLOADS.items():
         kind = "Deployment"
-        container = container_named(resources, f"{kind}/{workload['deployment']}",
-                                    workload["container"])
-        if workload["token"] and service != "grader":
+        container = container_named(resources, f"{kind}/{workload.deployment}",
+                                    workload.container)
+        if workload.token and service != "grader":
             token = next(item for item in container["env"]
                          if item["name"] == "JUPYTERHUB_API_TOKEN")
             assert token["valueFrom"]["secretKeyRef"] == {"name": "senlab-secrets",
-                                                          "key": workload["token"]}
+                                                          "key": workload.token}
 
 
 @pytest.mark.parametrize("workload", ["Deployment/senlab-services", "Job/senlab-grading-batch"])

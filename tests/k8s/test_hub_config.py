@@ -85,8 +85,8 @@ def test_the_progress_service_is_routed_to_its_kubernetes_service(senlab_k8s, se
 def test_each_service_token_is_the_secret_its_container_reads(senlab_k8s, settings):
     services = {s["name"]: s for s in senlab_k8s.kubernetes_services(settings)}
     for name, workload in senlab_k8s.WORKLOADS.items():
-        if workload["token"]:
-            assert services[name]["api_token"] == settings.secret(workload["token"])
+        if workload.token:
+            assert services[name]["api_token"] == settings.secret(workload.token)
         else:
             assert "api_token" not in services[name]
     # The grader reads its token from the same file on every machine.

@@ -146,7 +146,7 @@ def documented_secret_keys(page: Path) -> dict[str, set[str]]:
 def test_the_docs_create_every_secret_key_the_pods_read(resources, values, senlab_k8s):
     needed = referenced_secret_keys(resources, values)
     needed.setdefault("senlab-secrets", set()).update(
-        token for token in (w["token"] for w in senlab_k8s.WORKLOADS.values()) if token)
+        token for token in (w.token for w in senlab_k8s.WORKLOADS.values()) if token)
     needed["senlab-secrets"] |= senlab_k8s.SECRET_FILES
     for page in ("kubernetes.md", "kubernetes.en.md"):
         documented = documented_secret_keys(SITE / page)

@@ -46,15 +46,17 @@ TEXT = {
 
 
 def _choices(session: Session, scope: Scope) -> dict[str, list[Any]]:
-    enterprises = select(Enterprise).order_by(Enterprise.name)
+    """The filters' options as plain rows (id, name, park): thousands of enterprises."""
+    enterprises = select(Enterprise.id, Enterprise.name, Enterprise.park_id).order_by(
+        Enterprise.name)
     if not scope.everything:
         enterprises = enterprises.where(Enterprise.id.in_(sorted(scope.enterprises)))
-    listed = list(session.scalars(enterprises))
-    parks = list(session.scalars(select(Park).order_by(Park.name)))
+    listed = session.execute(enterprises).all()
+    parks = session.execute(select(Park.id, Park.name).order_by(Park.name)).all()
     if not scope.everything:
         parks = [p for p in parks if p.id in {e.park_id for e in listed}]
-    return {"parks": parks, "enterprises": listed,
-            "courses": list(session.scalars(select(Course).order_by(Course.id)))}
+    courses = session.execute(select(Course.id, Course.title).order_by(Course.id)).all()
+    return {"parks": parks, "enterprises": listed, "courses": courses}
 
 
 def _report_links(prefix: str, as_of: date, t: dict[str, Any]) -> list[tuple[str, list]]:

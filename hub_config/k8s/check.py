@@ -2,7 +2,10 @@
 
 - `values.yaml` against the Zero to JupyterHub chart's values schema (`schema/`), as
   `helm lint` would; each error names the file and the key path (`hub.extraEnvv`).
-- Every manifest beside it: YAML documents, each with apiVersion, kind and metadata.name.
+- Every manifest beside it: YAML documents, each with apiVersion, kind and metadata.name,
+  and no field that the Kubernetes API does not have (checked against the models of the
+  `kubernetes` client, a dev dependency), nor a field of the wrong shape. The Kubernetes
+  objects inside values.yaml (volumes, mounts, network rules, env sources) are checked too.
 - Every Dockerfile in `docker/`: a base image pinned to a version, COPY sources that exist
   in the build context (the repository root) and are not ignored, and an install of the
   repository's own package.
@@ -117,6 +120,95 @@ def manifest_errors(path: Path) -> list[str]:
         metadata = doc.get("metadata")
         if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
             problems.append(f"{where}: metadata.name is missing")
+        if doc.get("apiVersion") and doc.get("kind"):
+            problems += api_errors(doc, where)
+    return problems
+
+
+# -- Kubernetes API fields --------------------------------------------------------------
+def _client():
+    try:
+        from kubernetes import client
+    except ImportError as error:
+        raise CheckError("checking fields needs the `kubernetes` package (the dev extra)") \
+            from error
+    return client
+
+
+def model_for(api_version: str, kind: str):
+    """The `kubernetes` client's model of a kind (`apps/v1` Deployment -> V1Deployment)."""
+    version = api_version.rsplit("/", 1)[-1]
+    model = getattr(_client(), f"{version[0].upper()}{version[1:]}{kind}", None)
+    if model is None:
+        raise CheckError(f"{api_version} {kind}: not a kind the Kubernetes API has")
+    return model
+
+
+def field_errors(data, type_name: str, where: str) -> list[str]:
+    """Unknown fields and wrong shapes in `data`, read as the API type `type_name`."""
+    if type_name.startswith("List["):
+        if not isinstance(data, list):
+            return [f"{where}: should be a list"]
+        return [e for i, item in enumerate(data) for e in
+                field_errors(item, type_name[5:-1], f"{where}[{i}]")]
+    if type_name.startswith("Dict["):
+        if not isinstance(data, dict):
+            return [f"{where}: should be a mapping"]
+        value_type = type_name[5:-1].split(", ", 1)[1]
+        return [e for key, value in data.items()
+                for e in field_errors(value, value_type, f"{where}.{key}")]
+    scalars = {"str": str, "int": int, "bool": bool, "float": (int, float)}
+    if type_name in scalars:
+        wanted = scalars[type_name]
+        ok = isinstance(data, wanted) and not (type_name == "int" and isinstance(data, bool))
+        return [] if ok else [f"{where}: should be {type_name}, not {data!r}"]
+    model = getattr(_client(), type_name, None)
+    if model is None:  # `object` (int-or-string, quantities), datetimes: any scalar
+        return []
+    if not isinstance(data, dict):
+        return [f"{where}: should be a mapping ({type_name})"]
+    fields = {json_key: model.openapi_types[attr] for attr, json_key in
+              model.attribute_map.items()}
+    problems = []
+    for key, value in data.items():
+        if key not in fields:
+            problems.append(f"{where}.{key}: not a field of {type_name}")
+        else:
+            problems += field_errors(value, fields[key], f"{where}.{key}")
+    return problems
+
+
+def api_errors(doc: dict, where: str) -> list[str]:
+    try:
+        model = model_for(doc["apiVersion"], doc["kind"])
+    except CheckError as error:
+        return [f"{where}: {error}"]
+    return field_errors(doc, model.__name__, where)
+
+
+VALUES_OBJECTS = {
+    "hub.extraVolumes": "List[V1Volume]",
+    "hub.extraVolumeMounts": "List[V1VolumeMount]",
+    "hub.networkPolicy.egress": "List[V1NetworkPolicyEgressRule]",
+    "proxy.chp.networkPolicy.egress": "List[V1NetworkPolicyEgressRule]",
+    "singleuser.networkPolicy.egress": "List[V1NetworkPolicyEgressRule]",
+}
+
+
+def values_object_errors(values: dict, *, source: str = "values.yaml") -> list[str]:
+    """The Kubernetes objects the chart passes through from the values."""
+    problems = []
+    for dotted, type_name in VALUES_OBJECTS.items():
+        node = values
+        for part in dotted.split("."):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if node:
+            problems += field_errors(node, type_name, f"{source}: {dotted}")
+    for section in ("hub", "singleuser"):
+        for name, value in values.get(section, {}).get("extraEnv", {}).items():
+            if isinstance(value, dict):
+                problems += field_errors({"name": name, **value}, "V1EnvVar",
+                                         f"{source}: {section}.extraEnv.{name}")
     return problems
 
 
@@ -201,7 +293,8 @@ def dockerfile_errors(path: Path, context: Path = REPO_ROOT) -> list[str]:
 # -- all ---------------------------------------------------------------------------------
 def all_errors() -> list[str]:
     schema = load_documents(SCHEMA_PATH)[0]
-    problems = values_errors(load_documents(VALUES_PATH)[0], schema)
+    values = load_documents(VALUES_PATH)[0]
+    problems = values_errors(values, schema) + values_object_errors(values)
     for path in manifest_paths():
         problems += manifest_errors(path)
     for path in sorted((REPO_ROOT / "docker").glob("*.Dockerfile")):

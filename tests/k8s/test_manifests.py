@@ -153,3 +153,51 @@ def test_the_docs_create_every_secret_key_the_pods_read(resources, values, senla
         for secret, keys in needed.items():
             optional = {"admin-token"}  # SENLAB_ADMIN_TOKEN is optional
             assert keys - optional <= documented.get(secret, set()), (page, secret)
+
+
+def test_a_field_the_kubernetes_api_lacks_is_named_with_its_path(check, tmp_path):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typo}
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers:
+        - name: x
+          image: x:1.0
+          env:
+            - {name: PORT, value: 8101}
+          volumeMounts:
+            - {name: data, mountPath: /data, readOnlyy: true}
+""")
+    assert check.manifest_errors(bad) == [
+        "typo.yaml, document 1 (Deployment).spec.template.spec.containers[0].env[0].value: "
+        "should be str, not 8101",
+        "typo.yaml, document 1 (Deployment).spec.template.spec.containers[0]"
+        ".volumeMounts[0].readOnlyy: not a field of V1VolumeMount",
+    ]
+
+
+def test_an_unknown_kind_is_reported(check, tmp_path):
+    bad = tmp_path / "kind.yaml"
+    bad.write_text("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n")
+    assert check.manifest_errors(bad) == [
+        "kind.yaml, document 1 (Deploymnet): apps/v1 Deploymnet: not a kind the Kubernetes "
+        "API has"]
+
+
+def test_the_kubernetes_objects_inside_the_values_are_checked(check, values):
+    assert check.values_object_errors(values) == []
+    bad = yaml.safe_load(yaml.safe_dump(values))
+    bad["hub"]["extraVolumes"][0]["persistentVolumeClaim"]["claim"] = "senlab-home"
+    bad["hub"]["extraEnv"]["PGPASSWORD"]["valueFrom"]["secretRef"] = {"name": "x"}
+    assert check.values_object_errors(bad) == [
+        "values.yaml: hub.extraVolumes[0].persistentVolumeClaim.claim: not a field of "
+        "V1PersistentVolumeClaimVolumeSource",
+        "values.yaml: hub.extraEnv.PGPASSWORD.valueFrom.secretRef: not a field of "
+        "V1EnvVarSource",
+    ]

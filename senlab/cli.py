@@ -28,7 +28,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     try:
         check_dependencies(settings)
         check_ports(settings)
-        with console.status("Writing configs under " + str(settings.home)):
+        with console.status("Writing configs and publishing the demo courses under "
+                            + str(settings.home)):
             prepare(settings)
     except (StackError, ValueError, OSError) as err:
         console.print(f"[bold red]senlab up:[/] {err}")

@@ -114,6 +114,28 @@ def seed_demo(settings: Settings) -> None:
         accounts.trainee(name)
     roster = write_roster_csv(cohort, settings.home / "demo-roster.csv")
     import_roster(settings, roster, hub_client=None)
+    publish_new_courses(settings)
+
+
+def publish_new_courses(settings: Settings) -> list[str]:
+    """Publish the courses in the repository that are new or changed since last published."""
+    from senlab.courses import CourseError, course_root, publish
+    from senlab.hub.courses import course_group_name, ensure_course_group
+
+    published = []
+    for source in sorted((settings.repo_root / "courses").glob("*/course.yaml")):
+        course = source.parent.name
+        copy = course_root(settings, course) / "course.yaml"
+        if copy.exists() and copy.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        try:
+            publish(settings, course)
+        except CourseError as err:
+            raise StackError(f"the demo course {course} cannot be published: {err}") from err
+        if os.geteuid() == 0:
+            ensure_course_group(course_root(settings, course), course_group_name(course), None)
+        published.append(course)
+    return published
 
 
 def processes_of(stack_id: str) -> Iterator[int]:

@@ -201,3 +201,26 @@ def test_the_kubernetes_objects_inside_the_values_are_checked(check, values):
         "values.yaml: hub.extraEnv.PGPASSWORD.valueFrom.secretRef: not a field of "
         "V1EnvVarSource",
     ]
+
+
+def test_the_services_pod_may_reach_the_hubs_api(resources):
+    # The progress service resolves tokens at the hub; the chart's hub NetworkPolicy
+    # admits only pods with this label.
+    labels = resources[("Deployment", "senlab-services")]["spec"]["template"]["metadata"][
+        "labels"]
+    assert labels["hub.jupyter.org/network-access-hub"] == "true"
+
+
+def test_network_policies_admit_each_client_of_each_pod(resources, values):
+    def admitted(policy: str) -> list[dict]:
+        rules = resources[("NetworkPolicy", policy)]["spec"]["ingress"]
+        return [peer["podSelector"]["matchLabels"] for rule in rules for peer in rule["from"]]
+
+    assert {"component": "singleuser-server"} in admitted("senlab-broker")
+    assert {"app.kubernetes.io/name": "senlab-services"} in admitted("senlab-broker")
+    assert {"component": "proxy"} in admitted("senlab-services")
+    assert {"app.kubernetes.io/name": "senlab-grading"} in admitted("senlab-services")
+    assert {"component": "hub"} in admitted("senlab-postgres")
+    egress = values["singleuser"]["networkPolicy"]["egress"]
+    assert {"app.kubernetes.io/name": "senlab-broker"} in [
+        peer["podSelector"]["matchLabels"] for rule in egress for peer in rule["to"]]

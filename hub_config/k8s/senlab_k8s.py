@@ -182,8 +182,9 @@ def make_kubernetes_pre_spawn_hook(settings: Settings, *, home_mount: str = HOME
     def prepare_user_pod(spawner) -> None:
         name = spawner.user.name
         spawner.environment.update(broker_environment(settings, name))
-        # nbgrader names the submitter from USER; the pod's uid has no passwd entry.
-        spawner.environment.update({"USER": name, "LOGNAME": name})
+        # The pod's uid has no passwd entry: nbgrader names the submitter from USER, and
+        # without HOME the container runtime would give the server "/".
+        spawner.environment.update({"USER": name, "LOGNAME": name, "HOME": home_mount})
         wire_courses(settings, spawner, home_mount)
 
     return prepare_user_pod

@@ -153,12 +153,13 @@ def test_the_hook_injects_the_same_variables_as_the_local_hook(senlab_k8s, setti
     make_pre_spawn_hook(settings)(local)
     pod = FakeSpawner(User("trainee1", 7))
     senlab_k8s.make_kubernetes_pre_spawn_hook(settings)(pod)
-    assert set(pod.environment) == set(local.environment) | {"USER", "LOGNAME"}
+    assert set(pod.environment) == set(local.environment) | {"USER", "LOGNAME", "HOME"}
     for name in local.environment:
         assert pod.environment[name] == local.environment[name], name
     assert pod.environment["SENLAB_MQTT_HOST"] == "senlab-broker"
     assert pod.environment["SENLAB_TOPIC_ROOT"] == "labs/trainee1"
     assert pod.environment["USER"] == "trainee1"
+    assert pod.environment["HOME"] == "/home/jovyan"
 
 
 def test_the_hook_writes_the_trainees_broker_account(senlab_k8s, settings):

@@ -15,8 +15,10 @@ from senlab.settings import Settings
 console = Console()
 
 
-def courses_dir(settings: Settings) -> Path:
-    return settings.repo_root / "courses"
+def courses_dir(settings: Settings, args: argparse.Namespace | None = None) -> Path:
+    """The folder of course sources: --courses-dir, or the repository's `courses/`."""
+    given = getattr(args, "courses_dir", None)
+    return Path(given) if given else settings.repo_root / "courses"
 
 
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,7 +26,7 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     from senlab.courses import CourseError, new_course
 
     try:
-        folder = new_course(courses_dir(settings), args.course, title_en=args.title_en,
+        folder = new_course(courses_dir(settings, args), args.course, title_en=args.title_en,
                             title_vi=args.title_vi, area=args.area, level=args.level,
                             hours=args.hours)
     except CourseError as err:
@@ -42,11 +44,12 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if args.all == bool(args.course):
         console.print("[bold red]senlab course validate:[/] give one course, or --all")
         return 2
-    names = ([p.parent.name for p in sorted(courses_dir(settings).glob("*/course.yaml"))]
+    root = courses_dir(settings, args)
+    names = ([p.parent.name for p in sorted(root.glob("*/course.yaml"))]
              if args.all else [args.course])
     failed = 0
     for name in names:
-        folder = courses_dir(settings) / name
+        folder = root / name
         if not folder.is_dir():
             console.print(f"[bold red]{name}:[/] no course folder {folder}")
             failed += 1
@@ -90,7 +93,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     from senlab.courses import CourseError, list_courses
 
     try:
-        courses = list_courses(courses_dir(settings))
+        courses = list_courses(courses_dir(settings, args))
     except CourseError as err:
         console.print(f"[bold red]senlab course list:[/] {err}")
         return 2
@@ -132,6 +135,7 @@ def cmd_grade(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(commands: argparse._SubParsersAction) -> None:
     course = commands.add_parser("course", help="write, check and publish courses")
+    course.add_argument("--courses-dir", help="course sources (default: the repository's)")
     sub = course.add_subparsers(dest="course_command", required=True)
     new = sub.add_parser("new", help="scaffold a course")
     new.add_argument("course")

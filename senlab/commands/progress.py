@@ -1,0 +1,79 @@
+"""`senlab roster import` and `senlab report`: the progress service's offline commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from senlab.settings import Settings
+
+console = Console()
+
+
+def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Create or update parks, enterprises and people, and their hub users and groups."""
+    from senlab.roster import HubClient, RosterError, import_roster
+
+    hub = None
+    if not args.no_hub:
+        token = settings.admin_token_value()
+        if token is None:
+            console.print("[bold red]senlab roster import:[/] the hub's users and groups are "
+                          "made with SENLAB_ADMIN_TOKEN, which is not set (start the hub with "
+                          "it), or pass --no-hub to write the progress database alone")
+            return 2
+        hub = HubClient(settings.hub_api_url, token)
+    try:
+        with console.status(f"Importing {args.file}"):
+            summary = import_roster(settings, Path(args.file), hub)
+    except RosterError as err:
+        console.print(f"[bold red]senlab roster import:[/] nothing was imported; "
+                      f"{len(err.problems)} problem(s):")
+        for row, field, message in err.problems:
+            console.print(f"  {args.file}: row {row}, field {field}: {message}")
+        return 2
+    except (OSError, RuntimeError) as err:
+        console.print(f"[bold red]senlab roster import:[/] {err}")
+        return 2
+    table = Table(title=f"Imported {args.file}", show_header=False)
+    table.add_row("parks", str(summary.parks))
+    table.add_row("enterprises", str(summary.enterprises))
+    for role, count in summary.people.items():
+        table.add_row(role, str(count))
+    table.add_row("enrolments", str(summary.enrolments))
+    table.add_row("hub users created", str(summary.hub_users_created))
+    console.print(table)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the semi-annual (due 20 June) or annual (due 20 November) report."""
+    from senlab.progress.reports import write_report
+
+    try:
+        with console.status(f"Writing the {args.period} report ({args.format})"):
+            out = write_report(settings, args.period, args.format, Path(args.out))
+    except ValueError as err:
+        console.print(f"[bold red]senlab report:[/] {err}")
+        return 2
+    console.print(f"Wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    roster = commands.add_parser("roster", help="import parks, enterprises and people")
+    sub = roster.add_subparsers(dest="roster_command", required=True)
+    load = sub.add_parser("import", help="import a roster (CSV or XLSX)")
+    load.add_argument("file")
+    load.add_argument("--no-hub", action="store_true",
+                      help="write the progress database only, not the hub's users and groups")
+    load.set_defaults(func=cmd_roster_import)
+
+    report = commands.add_parser("report", help="the plan's semi-annual or annual report")
+    report.add_argument("--period", required=True, help="2026H1 (semi-annual) or 2026 (annual)")
+    report.add_argument("--format", required=True, choices=["xlsx", "pdf", "csv"])
+    report.add_argument("--out", required=True)
+    report.set_defaults(func=cmd_report)

@@ -1,0 +1,113 @@
+"""The `senlab` command's subcommands: what they write, and how they refuse bad input."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from openpyxl import load_workbook
+
+from senlab.cli import main
+from senlab.roster import COLUMNS
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    for name in ("SENLAB_ADMIN_TOKEN", "SENLAB_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SENLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
+    return tmp_path / "home"
+
+
+def write_roster(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({column: row.get(column, "") for column in COLUMNS})
+    return path
+
+
+TRAINEE = {"role": "trainee", "username": "tech1", "full_name": "Ngô Văn Hải",
+           "park_id": "kcn-sa-dec", "park_name": "KCN Sa Đéc", "park_kind": "KCN",
+           "enterprise_id": "ent-1", "enterprise_name": "DN Một", "courses": "iot101"}
+
+
+def test_the_annual_report_is_written_as_a_workbook(tmp_path, capsys):
+    out = tmp_path / "bao-cao-2026.xlsx"
+    assert main(["report", "--period", "2026", "--format", "xlsx", "--out", str(out)]) == 0
+    assert load_workbook(out).sheetnames
+    assert "Wrote" in capsys.readouterr().out
+
+
+def test_a_bad_report_period_is_named(tmp_path, capsys):
+    code = main(["report", "--period", "2026Q3", "--format", "csv", "--out",
+                 str(tmp_path / "r.csv")])
+    assert code == 2
+    assert "2026Q3" in capsys.readouterr().out
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_roster_imports_into_the_progress_database(tmp_path, capsys):
+    roster = write_roster(tmp_path / "roster.csv", [TRAINEE])
+    assert main(["roster", "import", str(roster), "--no-hub"]) == 0
+    assert main(["roster", "import", str(roster), "--no-hub"]) == 0  # again: no change
+    out = capsys.readouterr().out
+    assert "trainee" in out and "enrolments" in out
+
+
+def test_a_bad_roster_row_is_named_and_nothing_is_imported(tmp_path, home, capsys):
+    bad = dict(TRAINEE, username="Bad Name")
+    roster = write_roster(tmp_path / "roster.csv", [TRAINEE, bad])
+    assert main(["roster", "import", str(roster), "--no-hub"]) == 2
+    out = " ".join(capsys.readouterr().out.split())
+    assert "row 3, field username" in out
+    assert "nothing was imported" in out
+    assert not (home / "progress.sqlite").exists()  # checked whole before anything is written
+
+
+def test_a_roster_import_for_the_hub_needs_the_admin_token(tmp_path, capsys):
+    roster = write_roster(tmp_path / "roster.csv", [TRAINEE])
+    assert main(["roster", "import", str(roster)]) == 2
+    assert "SENLAB_ADMIN_TOKEN" in capsys.readouterr().out
+
+
+def test_a_new_course_is_scaffolded_and_listed(tmp_path, capsys):
+    courses = tmp_path / "courses"
+    courses.mkdir()
+    assert main(["course", "--courses-dir", str(courses), "new", "sec101",
+                 "--title-vi", "An toàn IoT", "--title-en", "IoT security",
+                 "--area", "security"]) == 0
+    assert (courses / "sec101" / "course.yaml").exists()
+    assert main(["course", "--courses-dir", str(courses), "list"]) == 0
+    assert "An toàn IoT" in capsys.readouterr().out
+
+
+def test_a_course_id_that_exists_is_refused(tmp_path, capsys):
+    courses = tmp_path / "courses"
+    (courses / "sec101").mkdir(parents=True)
+    code = main(["course", "--courses-dir", str(courses), "new", "sec101",
+                 "--title-vi", "x", "--title-en", "x"])
+    assert code == 2
+    assert "already exists" in capsys.readouterr().out
+
+
+def test_validate_needs_one_course_or_all(capsys):
+    assert main(["course", "validate"]) == 2
+    assert "give one course, or --all" in capsys.readouterr().out
+
+
+def test_a_device_gets_credentials_for_its_own_subtree(capsys):
+    assert main(["device", "register", "--trainee", "trainee1", "--lab", "iot101-sensors",
+                 "--id", "esp32-1"]) == 0
+    out = capsys.readouterr().out
+    assert "labs/trainee1/iot101-sensors/esp32-1/" in out
+    assert "device:trainee1:iot101-sensors:esp32-1" in out
+
+
+def test_a_device_id_unsafe_for_topics_is_refused(capsys):
+    code = main(["device", "register", "--trainee", "trainee1", "--lab", "iot101-sensors",
+                 "--id", "esp32/#"])
+    assert code == 2
+    assert "device 'esp32/#' is not a valid name" in " ".join(capsys.readouterr().out.split())

@@ -19,7 +19,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 # bubblewrap and util-linux (setpriv, prlimit): the grading sandbox. tini: reaps kernels.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      bubblewrap util-linux tini mosquitto-clients ca-certificates git \
+      bubblewrap util-linux tini mosquitto-clients ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 # The user the chart's pods start as; KubeSpawner gives each hub user a uid of its own

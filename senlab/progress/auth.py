@@ -101,6 +101,8 @@ def request_token(request: Request) -> str | None:
     match = TOKEN_HEADER.match(request.headers.get("authorization", ""))
     if match:
         return match.group(1)
+    if request.method not in ("GET", "HEAD"):
+        return None  # the login cookie never authorises a write: no cross-site posting
     return request.cookies.get(TOKEN_COOKIE)
 
 

@@ -114,3 +114,14 @@ def test_an_oauth_callback_with_a_foreign_state_is_refused(api, world):
 def database_url(tmp_path) -> str:
     # Access rules do not depend on the database; the other modules run on both.
     return f"sqlite:///{tmp_path / 'progress.sqlite'}"
+
+
+def test_the_login_cookie_does_not_authorise_posting_events(app, world):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app, cookies={"senlab-progress-token": "an-admin-token"})
+    body = {"events": [event("lab.started", "2026-03-01T00:00:00Z", trainee="an",
+                             lab="lab-x", course="iot101")]}
+    response = client.post("/services/progress/api/events", json=body)
+    assert response.status_code == 401
+    assert "Authorization: token" in response.text

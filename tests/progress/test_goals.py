@@ -166,3 +166,10 @@ def test_a_goals_file_with_a_bad_field_names_the_file_and_field(tmp_path):
         load_goals(path)
     assert str(path) in str(error.value)
     assert "indicators.0.computation.kind" in str(error.value)
+
+
+def test_a_date_outside_2000_to_2100_is_refused_naming_as_of(api, province):
+    response = api(ADMIN, "GET", "/api/goals", params={"as_of": "0001-01-01"})
+    assert response.status_code == 422
+    assert "as_of" in response.text
+    assert api(ADMIN, "GET", "/dashboard", params={"as_of": "0001-01-01"}).status_code == 422

@@ -1,6 +1,6 @@
 """The dashboard (browsers, HubOAuth), its OAuth callback, and report downloads."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from senlab.progress import access
 from senlab.progress.auth import STATE_COOKIE, TOKEN_COOKIE, BrowserIdentity, CurrentIdentity
 from senlab.progress.dashboard import render_dashboard
-from senlab.progress.deps import IndicatorsDep, SessionDep, SettingsDep
+from senlab.progress.deps import AsOfQuery, IndicatorsDep, SessionDep, SettingsDep
 from senlab.progress.goals import Filters
 from senlab.progress.report_data import PeriodError
 from senlab.progress.reports import render_report
@@ -24,7 +24,7 @@ def dashboard(identity: BrowserIdentity, session: SessionDep, indicators: Indica
               settings: SettingsDep, request: Request,
               lang: Literal["vi", "en"] = "vi", park: str | None = None,
               enterprise: str | None = None, course: str | None = None,
-              period: str | None = None, as_of: date | None = None) -> HTMLResponse:
+              period: str | None = None, as_of: AsOfQuery = None) -> HTMLResponse:
     """Indicators against targets with trends, and funnels per course (DOST, managers)."""
     scope = access.dashboard_scope(session, identity)
     if enterprise and not scope.everything and enterprise not in scope.enterprises:
@@ -51,7 +51,8 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
     if not next_url.startswith(prefix):
         next_url = prefix + "dashboard"  # never redirect off the service
     response = RedirectResponse(next_url, status_code=302)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, path=prefix, samesite="lax")
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, path=prefix, samesite="lax",
+                        secure=request.url.scheme == "https")
     response.delete_cookie(STATE_COOKIE, path=prefix)
     return response
 

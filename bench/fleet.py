@@ -194,7 +194,7 @@ class PahoConnection:
         self.client.publish(text, payload, qos, retain)
         return True
 
-    async def close(self, final=()) -> None:
+    async def close(self, final=(), *, forget_session: bool = False) -> None:
         for topic, payload, qos, retain in final:
             self.publish(topic, payload, qos, retain)
         self.client.disconnect()

@@ -144,9 +144,13 @@ class FakeConnection:
         self.broker.publish(text, payload, qos, retain, sender=self.client_id)
         return True
 
-    async def close(self, final: Iterable[tuple[str, bytes, int, bool]] = ()) -> None:
+    async def close(self, final: Iterable[tuple[str, bytes, int, bool]] = (), *,
+                    forget_session: bool = False) -> None:
         for topic, payload, qos, retain in final:
             self.publish(topic, payload, qos, retain)
+        if forget_session:
+            self.broker.sessions.pop(self.client_id, None)
+            self.broker.queued.pop(self.client_id, None)
         self.broker.connections.pop(self.client_id, None)
         self.connected = False
         self.closed = True

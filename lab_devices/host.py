@@ -30,7 +30,8 @@ class Connection(Protocol):
 
     async def start(self, timeout: float = 10.0) -> None: ...
 
-    async def close(self, final: Iterable[tuple[str, bytes, int, bool]] = ()) -> None: ...
+    async def close(self, final: Iterable[tuple[str, bytes, int, bool]] = (), *,
+                    forget_session: bool = False) -> None: ...
 
 
 class ConnectionFactory(Protocol):
@@ -84,7 +85,9 @@ class DeviceHost:
         self.stopped = True
         if self.edge is not None:
             await self.edge.stop()
-        await self.connection.close(final=[(f"{self.topic_root}/status", b"offline", 1, True)])
+        # A stopped lab's device is gone for good: the broker need not keep its session.
+        await self.connection.close(final=[(f"{self.topic_root}/status", b"offline", 1, True)],
+                                    forget_session=True)
 
     def _on_connected(self, session_present: bool) -> None:
         # Retained state is republished on every connection: a restarted broker without

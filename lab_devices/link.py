@@ -110,6 +110,7 @@ class MqttConnection(asyncio.Protocol):
         self._sent = 0
         self._sent_at_check = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._lost: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -145,8 +146,13 @@ class MqttConnection(asyncio.Protocol):
             transport.abort()
             raise
 
-    async def close(self, final: Iterable[tuple[str, bytes, int, bool]] = ()) -> None:
-        """Publish ``final`` messages, disconnect cleanly (no Will) and stop reconnecting."""
+    async def close(self, final: Iterable[tuple[str, bytes, int, bool]] = (), *,
+                    forget_session: bool = False) -> None:
+        """Publish ``final`` messages, disconnect cleanly (no Will) and stop reconnecting.
+
+        With ``forget_session`` the broker also drops the client's persistent session (its
+        subscriptions and queued messages), as a device that is gone for good should.
+        """
         self.closing = True
         if self._timer is not None:
             self._timer.cancel()
@@ -155,8 +161,26 @@ class MqttConnection(asyncio.Protocol):
             return
         for topic, payload, qos, retain in final:
             self.publish(topic, payload, qos, retain)
+        assert self._loop is not None
+        self._lost = self._loop.create_future()
         transport.write(DISCONNECT_PACKET)
         transport.close()
+        if forget_session:
+            await self._forget_session()
+
+    async def _forget_session(self) -> None:
+        # MQTT 3.1.1: a CONNECT with clean_session set discards the stored session.
+        try:
+            await asyncio.wait_for(asyncio.shield(self._lost), 5.0)  # type: ignore[arg-type]
+            self.clean_session, self.will, self.subscriptions = True, None, []
+            self.on_message = self.on_connected = None
+            await asyncio.wait_for(self._connect(), 10.0)
+        except (OSError, ConnectionError, ConnectionRefused, TimeoutError):
+            return  # the broker's persistent_client_expiration remains the backstop
+        if self.transport is not None:
+            self._lost = self._loop.create_future()  # type: ignore[union-attr]
+            self.transport.write(DISCONNECT_PACKET)
+            self.transport.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -168,6 +192,8 @@ class MqttConnection(asyncio.Protocol):
         ))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
         was_connected = self.connected
         self.connected = False
         self.transport = None

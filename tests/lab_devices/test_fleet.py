@@ -152,6 +152,15 @@ async def test_stop_says_offline_and_disconnects(fleet, broker, clock):
     assert await fleet.stop_lab("an", "iot101-sensors") is False
 
 
+async def test_stopping_a_lab_forgets_its_devices_sessions(fleet, broker):
+    await fleet.start_lab("an", "iot101-sensors")
+    assert "fleet:an/iot101-sensors/air-1" in broker.sessions
+    await fleet.stop_lab("an", "iot101-sensors")
+    send(broker, b'{"id": 1, "action": "ping"}')
+    assert "fleet:an/iot101-sensors/air-1" not in broker.sessions
+    assert broker.queued == {}
+
+
 async def test_after_a_broker_restart_meta_and_status_are_republished(fleet, broker, clock):
     await fleet.start_lab("an", "iot101-sensors")
     broker.restart()

@@ -36,9 +36,12 @@ COPY lab_devices ./lab_devices
 COPY labs ./labs
 COPY hub_config ./hub_config
 RUN pip install --editable . \
- && python -c "import senlab.hub.courses, senlab.progress.app, senlab.grading, lab_devices"
-# senlab_k8s: the progress service's launcher in the services pod.
+ && python -c "import senlab.hub.courses, senlab.progress.app, senlab.grading, lab_devices" \
+ && install -d -o 1000 -g 100 courses
+# courses/ stays empty: an operator copies one course in to publish it, then removes it.
+# senlab_k8s: the progress service's launcher; senlab_k8s_grading: the grading Jobs.
 ENV PYTHONPATH=/usr/local/src/senlab/hub_config/k8s
+RUN python -c "import senlab_k8s, senlab_k8s_grading"
 
 USER 1000
 WORKDIR /home/jovyan

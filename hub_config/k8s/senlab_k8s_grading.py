@@ -105,7 +105,11 @@ def batch_job(template: dict, started: datetime) -> dict:
 
 
 def grading_inputs(settings: Settings) -> dict[str, float]:
-    """What a batch works from: inbound submissions, and each gradebook's last change."""
+    """What a batch works from: inbound submissions, and each gradebook's last change.
+
+    nbgrader leaves an inbound folder listable by its owner alone (mode 2733: trainees may
+    submit, not look); courses are published from this container, so that owner is us.
+    """
     inputs: dict[str, float] = {}
     for entry in exchange_root(settings).glob("*/inbound/*"):
         inputs[f"inbound/{entry.parent.parent.name}/{entry.name}"] = 0.0

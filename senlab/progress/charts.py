@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 
@@ -49,7 +50,7 @@ def trend_svg(indicator: schemas.IndicatorStatus, *, label: str) -> str:
         f'{last:%m/%Y}</text></svg>')
 
 
-def funnel_svg(funnel: schemas.Funnel, labels: list[str]) -> str:
+def funnel_svg(funnel: schemas.Funnel, labels: Sequence[str]) -> str:
     """Horizontal bars: enrolled, started a lab, passed a check, completed."""
     values = [funnel.enrolled, funnel.started_lab, funnel.passed_check, funnel.completed]
     top = max(values[0], 1)

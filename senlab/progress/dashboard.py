@@ -45,7 +45,7 @@ TEXT = {
 }
 
 
-def _choices(session: Session, scope: Scope) -> dict[str, list[Any]]:
+def _choices(session: Session, scope: Scope) -> dict[str, Any]:
     """The filters' options as plain rows (id, name, park): thousands of enterprises."""
     enterprises = select(Enterprise.id, Enterprise.name, Enterprise.park_id).order_by(
         Enterprise.name)

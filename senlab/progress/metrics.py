@@ -34,7 +34,7 @@ class DatabaseTotals(Collector):
         with self.sessions() as session:
             for name, model in TOTALS.items():
                 gauge = GaugeMetricFamily(f"senlab_progress_{name}", f"Number of {name}.")
-                gauge.add_metric([], session.scalar(select(func.count()).select_from(model)))
+                gauge.add_metric([], session.scalar(select(func.count()).select_from(model)) or 0)
                 yield gauge
             events = GaugeMetricFamily("senlab_progress_stored_events",
                                        "Events in the log, by type.", labels=["type"])

@@ -124,6 +124,8 @@ def park_rows(session: Session, period: ReportPeriod) -> list[ParkRow]:
     certified_enterprises: dict[str, int] = {}
     certificates: dict[str, int] = {}
     for park, _enterprise, count in session.execute(certified):
+        if park is None:
+            continue
         certified_enterprises[park] = certified_enterprises.get(park, 0) + 1
         certificates[park] = certificates.get(park, 0) + count
     return [ParkRow(p.id, p.name, p.kind, enterprises.get(p.id, 0),

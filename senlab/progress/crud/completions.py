@@ -142,7 +142,7 @@ def _criteria_met_at(criteria: CourseCriteria, graded: dict[str, tuple[float, fl
     for lab, lab_checks in criteria.lab_checks.items():
         for check in lab_checks:
             passed, at = checks.get((lab, check), (False, None))
-            if not passed:
+            if not passed or at is None:
                 return None
             times.append(at)
     return max(times)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from senlab.progress.crud.completions import evaluate_completions, record_manual_completions
@@ -34,7 +34,7 @@ def ingest_batch(session: Session, *, events: list[EventIn], source: str,
         known.update(session.scalars(select(Event.id).where(Event.id.in_(part))))
     new = [item for key, item in unique.items() if key not in known]
     if new:
-        execute_many(session, Event.__table__.insert(), [
+        execute_many(session, insert(Event), [
             {"id": str(item.id), "type": item.type, "source": source,
              "occurred_at": item.occurred_at, "received_at": received_at, "data": item.data}
             for item in new

@@ -255,7 +255,8 @@ async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
                   link: str = "lean") -> dict[str, float]:
     """One measurement: ``devices`` devices on the ``link`` client for ``args.seconds``."""
     subscriber = subprocess.Popen(
-        [sys.executable, __file__, "--subscriber", "--port", str(broker.port)],
+        [sys.executable, __file__, "--subscriber", "--port", str(broker.port),
+         "--loop", args.loop],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert subscriber.stdout is not None and subscriber.stdin is not None
@@ -290,6 +291,14 @@ async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
     return figures_from(before, after, result, hosts, dropped, args.seconds)
 
 
+def event_loop_runner(name: str):
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.run
+    return asyncio.run
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -301,6 +310,9 @@ def parse_args() -> argparse.Namespace:
                         help="First measure N devices on paho-mqtt (the same fleet and devices).")
     parser.add_argument("--transport", choices=("tcp", "unix"), default="tcp",
                         help="How the devices reach the broker: loopback TCP or its Unix socket.")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
+                        help="The event loop of the fleet (the service runs uvloop) and the "
+                             "subscriber.")
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -308,7 +320,7 @@ def parse_args() -> argparse.Namespace:
 
 def print_report(args: argparse.Namespace, figures: dict, baseline: dict | None,
                  peak_rss_mib: float) -> None:
-    print(f"devices              {figures['devices']} over {args.transport}")
+    print(f"devices              {figures['devices']} over {args.transport}, {args.loop} loop")
     print(f"delivered / intended {figures['delivered']} / {figures['intended']} "
           f"= {figures['delivered_ratio']:.5f}  (dropped at the fleet: "
           f"{figures['dropped_at_fleet']})")
@@ -340,8 +352,9 @@ def print_report(args: argparse.Namespace, figures: dict, baseline: dict | None,
 def main() -> None:
     args = parse_args()
     limit = raise_fd_limit()
+    run = event_loop_runner(args.loop)
     if args.subscriber:
-        asyncio.run(subscriber_main(args.port))
+        run(subscriber_main(args.port))
         return
     if args.devices + 100 > limit:
         raise SystemExit(f"{args.devices} devices need more than the {limit} open files allowed")
@@ -350,8 +363,8 @@ def main() -> None:
         with LocalBroker(Path(folder), users, max_queued=1_000_000, persistence=False) as broker:
             baseline = None
             if args.baseline:
-                baseline = asyncio.run(measure(args, broker, args.baseline, link="paho"))
-            figures = asyncio.run(measure(args, broker, args.devices))
+                baseline = run(measure(args, broker, args.baseline, link="paho"))
+            figures = run(measure(args, broker, args.devices))
     # Peak RSS covers the process's life: with --baseline, the larger of the two runs.
     print_report(args, figures, baseline,
                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -45,6 +45,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--events-url", help="The progress service's POST /api/events URL.")
     parser.add_argument("--events-token-file", type=Path,
                         help="File holding the token to post events with.")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
+                        help="Event loop: uvloop costs the fleet less CPU per message.")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -91,8 +93,13 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    run = asyncio.run
+    if args.loop == "uvloop":
+        import uvloop
+
+        run = uvloop.run
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args))
+        run(serve(args))
 
 
 if __name__ == "__main__":

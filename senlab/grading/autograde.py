@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -43,12 +44,18 @@ def grade_submission(
     started = time.perf_counter()
     api = nbgrader_api(settings, course_id, policy=policy)
     result = api.autograde(assignment_id, trainee, force=True, create=True)
+    if not result.get("success"):
+        # Once more before giving up: a busy machine can fail a step (a kernel slow to
+        # start, a locked gradebook) that has nothing to do with the submission.
+        _keep_log(settings, course_id, assignment_id, trainee, result)
+        result = api.autograde(assignment_id, trainee, force=True, create=True)
     if result.get("success") and feedback:
         result = api.generate_feedback(assignment_id, trainee)
         if result.get("success"):
             result = api.release_feedback(assignment_id, trainee)
     seconds = time.perf_counter() - started
     if not result.get("success"):
+        _keep_log(settings, course_id, assignment_id, trainee, result)
         return GradeResult(
             course_id, assignment_id, trainee, 0.0, 0.0, False, seconds, _reason(result)
         )
@@ -64,6 +71,20 @@ def submission_score(api, assignment_id: str, trainee: str) -> tuple[float, floa
 
 
 def _reason(result: dict) -> str:
-    text = (result.get("error") or result.get("log") or "autograde failed").strip()
-    errors = [line for line in text.splitlines() if "ERROR" in line or "Error" in line]
-    return (errors[-1] if errors else text.splitlines()[-1])[:500]
+    """The most telling line of a failed nbgrader run: its last exception, if any."""
+    text = f"{result.get('log') or ''}\n{result.get('error') or ''}".strip()
+    exception = re.compile(r"\s*[\w.]+(Error|Exception|Timeout): ")
+    exceptions = [
+        line.strip() for line in text.splitlines()
+        if exception.match(line) and "NbGraderException" not in line
+    ]  # fmt: skip
+    lines = exceptions or text.splitlines() or ["autograde failed"]
+    return lines[-1][:500]
+
+
+def _keep_log(settings: Settings, course: str, assignment: str, trainee: str, result: dict) -> None:
+    """nbgrader's whole log of a failed run, under SENLAB_HOME/grading/failed/."""
+    folder = settings.home / "grading" / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+    (folder / f"{course}--{assignment}--{trainee}.log").write_text(text)

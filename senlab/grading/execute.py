@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
@@ -29,7 +30,12 @@ from traitlets import Unicode
 
 from senlab.grading import answers, verifier
 from senlab.grading.kernel import SandboxKernelManager
-from senlab.grading.sandbox import SandboxPolicy, sandbox_command
+from senlab.grading.sandbox import (
+    SandboxPolicy,
+    copy_for_sandbox,
+    prepare_owned_dir,
+    sandbox_command,
+)
 
 STOPPED = "KernelStopped"
 
@@ -126,11 +132,24 @@ class SandboxedExecute(Execute):
         if not checks:
             return {}
         policy = SandboxPolicy.from_json(self.policy_json)
-        helpers = Path(self.source_root) / self._assignment if self.source_root else None
-        read_only = [str(helpers)] if helpers and helpers.is_dir() else []
+        source = Path(self.source_root) / self._assignment if self.source_root else None
+        with tempfile.TemporaryDirectory(prefix="senlab-checks-") as scratch:
+            Path(scratch).chmod(0o755)
+            # The assignment's helper modules, in a copy the sandbox uid may read (the
+            # course folder itself belongs to the course's group).
+            helpers = Path(scratch) / "helpers"
+            if source is not None and source.is_dir():
+                copy_for_sandbox(source, helpers, policy, skip=("*.ipynb",))
+            else:
+                prepare_owned_dir(helpers, policy)
+            return self._verify_in_sandbox(policy, checks, helpers)
+
+    def _verify_in_sandbox(
+        self, policy: SandboxPolicy, checks: list[dict], helpers: Path
+    ) -> dict[str, tuple[str, str]]:
         script = str(Path(verifier.__file__).resolve())
-        argv = [sys.executable, "-I", script, *read_only]
-        command = sandbox_command(policy, argv, workdir="/tmp", read_only=read_only)
+        argv = [sys.executable, "-I", script, str(helpers)]
+        command = sandbox_command(policy, argv, workdir=str(helpers), read_only=[str(helpers)])
         timeout = (self.timeout or 30) * max(1, len(checks))
         try:
             done = subprocess.run(

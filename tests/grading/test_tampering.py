@@ -87,6 +87,7 @@ while True:
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
+    progress: list[tuple[str, int, int]] = []
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         self.hits.append(self.path)
@@ -156,11 +157,16 @@ def batch(grading_settings, submit_as, solution_answers):  # noqa: ANN001, ANN20
     cases = _cases(root, server.server_address[1], solution_answers["q1-answer"])
     for trainee, (kwargs, _) in cases.items():
         submit_as(grading_settings, trainee, **kwargs)
+    calls: list[tuple[str, int, int]] = []
     try:
-        results = grade_assignment(grading_settings, COURSE, ASSIGNMENT, trainees=list(cases))
+        results = grade_assignment(
+            grading_settings, COURSE, ASSIGNMENT, trainees=list(cases),
+            progress=lambda result, done, total: calls.append((result.trainee, done, total)),
+        )  # fmt: skip
     finally:
         server.shutdown()
         server.server_close()
+    _Recorder.progress = calls
     return {r.trainee: r for r in results}, {t: e for t, (_, e) in cases.items()}
 
 
@@ -213,3 +219,11 @@ def test_a_stopped_kernel_marks_every_later_cell(
     outputs = autograded_outputs(grading_settings, "os-exit")
     assert all(o.get("ename") == "KernelStopped" for o in outputs["q3-tests"])
     assert outputs["q1-tests"] == []
+
+
+def test_progress_is_reported_once_per_submission_as_each_finishes(batch) -> None:  # noqa: ANN001
+    results, _ = batch
+    calls = _Recorder.progress
+    assert sorted(trainee for trainee, _, _ in calls) == sorted(results)
+    assert [done for _, done, _ in calls] == list(range(1, len(results) + 1))
+    assert {total for _, _, total in calls} == {len(results)}

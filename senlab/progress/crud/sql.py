@@ -31,8 +31,12 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise RuntimeError(f"unsupported database dialect {name!r} (use SQLite or PostgreSQL)")
 
 
+# One encoder for all: json.dumps with options builds a new encoder on every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json(value: Any) -> Any:
-    return value if value is None else json.dumps(value, ensure_ascii=False)
+    return value if value is None else _ENCODE(value)
 
 
 def _sqlite_time(value: Any) -> Any:

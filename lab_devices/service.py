@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--labs", type=Path, required=True, help="Folder of <lab>/lab.yaml.")
     parser.add_argument("--mqtt-host", default="127.0.0.1")
     parser.add_argument("--mqtt-port", type=int, default=1883)
+    parser.add_argument("--mqtt-unix-path",
+                        help="The broker's Unix socket, when it runs on this machine: the same "
+                             "MQTT at a lower kernel cost per message than loopback TCP.")
     parser.add_argument("--mqtt-username", default="senlab-fleet")
     parser.add_argument("--mqtt-password-file", type=Path, required=True)
     parser.add_argument("--control-host", default="127.0.0.1")
@@ -64,7 +67,8 @@ def read_secret(path: Path, what: str) -> str:
 async def serve(args: argparse.Namespace) -> None:
     labs = load_labs(args.labs)
     broker = BrokerConfig(args.mqtt_host, args.mqtt_port, args.mqtt_username,
-                          read_secret(args.mqtt_password_file, "--mqtt-password-file"))
+                          read_secret(args.mqtt_password_file, "--mqtt-password-file"),
+                          unix_path=args.mqtt_unix_path)
     forwarder = None
     if args.events_url:
         if args.events_token_file is None:

@@ -75,11 +75,12 @@ class AirQualityStation(Device):
         settings: AirQualitySettings = self.settings  # type: ignore[assignment]
         mean, swing, dew_point, background = CLIMATE[settings.season]
         hour = local_hour(now)
-        temperature = mean + swing * daily_cycle(hour, 14.0) + self.temp_noise.step(dt)
+        cycle = daily_cycle(hour, 14.0)
+        temperature = mean + swing * cycle + self.temp_noise.step(dt)
         humidity = relative_humidity(temperature, min(dew_point, temperature))
         traffic = settings.traffic * rush_hours(hour)
         # A stable night-time boundary layer traps particles: up to +40 % before dawn.
-        trapping = 1.0 + 0.4 * max(0.0, -daily_cycle(hour, 14.0))
+        trapping = 1.0 + 0.4 * max(0.0, -cycle)
         pm25 = (background * trapping + 30.0 * traffic) * math.exp(self.pm_noise.step(dt))
         pm10 = pm25 / min(0.9, max(0.35, 0.6 + self.ratio_noise.step(dt)))
         co = (0.3 * trapping + 1.8 * traffic) * math.exp(self.co_noise.step(dt))

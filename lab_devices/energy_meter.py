@@ -87,15 +87,25 @@ class ThreePhaseEnergyMeter(Device):
         self.share = [1.0 + self.rng.gauss(0, 0.03) for _ in range(3)]
         total = sum(self.share)
         self.share = [3 * s / total for s in self.share]
+        self._tou_minute = -1
+        self._tou_name = ""
         self.registers = {"kwh": 0.0, "kvarh": 0.0, "kwh_normal": 0.0, "kwh_peak": 0.0,
                           "kwh_off_peak": 0.0}
+
+    def _tou_register(self, now: float) -> str:
+        # Periods change on the half hour at the finest: look the period up once a minute.
+        minute = int(now // 60)
+        if minute != self._tou_minute:
+            self._tou_minute = minute
+            self._tou_name = f"kwh_{tou_period(now, self.tou)}"
+        return self._tou_name
 
     def load_share(self, now: float) -> float:
         hour = local_hour(now)
         base = LOAD_PROFILE[int(hour)]
         if local_weekday(now) == 6:
             base = min(base, 0.3)
-        return max(0.05, base * (1.0 + self.load_noise.step(0)))
+        return max(0.05, base * (1.0 + self.load_noise.value))
 
     def measure(self, now: float, dt: float) -> dict[str, float]:
         settings: EnergyMeterSettings = self.settings  # type: ignore[assignment]
@@ -117,7 +127,7 @@ class ThreePhaseEnergyMeter(Device):
         hours = dt / 3600.0
         self.registers["kwh"] += kw_seen * hours
         self.registers["kvarh"] += kvar_seen * hours
-        self.registers[f"kwh_{tou_period(now, self.tou)}"] += kw_seen * hours
+        self.registers[self._tou_register(now)] += kw_seen * hours
         values.update(pf=pf, kw=kw_seen, kvar=kvar_seen, **self.registers)
         return values
 

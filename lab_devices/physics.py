@@ -34,7 +34,8 @@ def daily_cycle(hour: float, peak_hour: float) -> float:
 
 def rush_hours(hour: float, peaks: tuple[float, ...] = (7.5, 17.5), width: float = 1.2) -> float:
     """Traffic intensity 0..1: Gaussian bumps at the morning and evening rush hours."""
-    return max(math.exp(-0.5 * ((hour - p) / width) ** 2) for p in peaks)
+    nearest = min([abs(hour - peak) for peak in peaks])  # the nearer bump dominates
+    return math.exp(-0.5 * (nearest / width) ** 2)
 
 
 class NormalPool:

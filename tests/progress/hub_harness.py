@@ -86,10 +86,14 @@ c.JupyterHub.load_roles = [
     return config
 
 
+class HubExited(RuntimeError):
+    """The hub stopped before it answered."""
+
+
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     for _ in range(600):
         if process.poll() is not None:
-            raise RuntimeError(f"jupyterhub exited with {process.returncode}:\n"
+            raise HubExited(f"jupyterhub exited with {process.returncode}:\n"
                                f"{log.read_text()[-3000:]}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
@@ -100,33 +104,52 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
 
 
+def _start(folder: Path, config: Path) -> subprocess.Popen:
+    log = folder / "hub.log"
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)],
+            cwd=folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+
+
+def _stop(process: subprocess.Popen, folder: Path) -> None:
+    # The hub, its proxy and the progress service share the session's process group.
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    _stop_leftover_proxy(folder / "jupyterhub-proxy.pid")
+
+
 @contextmanager
 def running_hub(folder: Path) -> Iterator[Hub]:
     folder.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in ("hub", "hub_api", "proxy_api", "progress")}
     tokens = {"fleet": secrets.token_hex(16), "admin": secrets.token_hex(16)}
     config = write_config(folder, ports=ports, tokens=tokens)
-    log = folder / "hub.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)],
-            cwd=folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     url = f"http://127.0.0.1:{ports['hub']}"
+    for attempt in range(2):
+        process = _start(folder, config)
+        try:
+            _wait_for(f"{url}/hub/api/", process, folder / "hub.log")
+            _wait_for(f"{url}/services/progress/api/health", process, folder / "hub.log")
+            break
+        except HubExited:
+            # On a loaded machine the hub sometimes fails to open its fresh database once.
+            _stop(process, folder)
+            (folder / "hub.sqlite").unlink(missing_ok=True)
+            if attempt == 1:
+                raise
     try:
-        _wait_for(f"{url}/hub/api/", process, log)
-        _wait_for(f"{url}/services/progress/api/health", process, log)
         yield Hub(url=url, api_url=f"{url}/hub/api", admin_token=tokens["admin"],
                   fleet_token=tokens["fleet"], folder=folder)
     finally:
-        # The hub, its proxy and the progress service share the session's process group.
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        _stop_leftover_proxy(folder / "jupyterhub-proxy.pid")
+        _stop(process, folder)
 
 
 def _stop_leftover_proxy(pid_file: Path) -> None:

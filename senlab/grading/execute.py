@@ -61,13 +61,19 @@ class SandboxedExecute(Execute):
         self.kernel_manager_class = SandboxKernelManager
         km = super().create_kernel_manager()
         km.policy_json = self.policy_json
+        self._sandbox_kms.append(km)
         return km
 
     def preprocess(self, nb, resources, retries=None):  # noqa: ANN001, ANN201
         self._stopped_reason = ""
         self._checks: list[dict] = []
         self._assignment = resources.get("nbgrader", {}).get("assignment", "")
-        nb, resources = super().preprocess(nb, resources)
+        self._sandbox_kms: list[SandboxKernelManager] = []
+        try:
+            nb, resources = super().preprocess(nb, resources)
+        finally:
+            for km in self._sandbox_kms:
+                km.remove_run_dir()  # also when the kernel never started or would not stop
         self._apply_checks(nb)
         return nb, resources
 

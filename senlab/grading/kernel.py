@@ -90,6 +90,11 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        if self._run_dir is not None and not restart:
+        if not restart:
+            self.remove_run_dir()
+
+    def remove_run_dir(self) -> None:
+        """Remove the kernel's socket and scratch folders."""
+        if self._run_dir is not None:
             shutil.rmtree(self._run_dir, ignore_errors=True)
             self._run_dir = None

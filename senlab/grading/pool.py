@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from senlab.grading.autograde import GradeResult, grade_submission
 from senlab.grading.sandbox import SandboxPolicy, default_policy
+from senlab.grading.warmup import compile_kernel_bytecode
 
 if TYPE_CHECKING:
     from senlab.settings import Settings
@@ -85,6 +86,7 @@ def grade_assignment(
     )
     if not names:
         return []
+    compile_kernel_bytecode(policy or default_policy(settings))
     count = min(workers or pool_size(settings), len(names))
     context = multiprocessing.get_context("spawn")
     slots = context.Queue()

@@ -186,14 +186,23 @@ def prepare_owned_dir(path: Path, policy: SandboxPolicy, mode: int = 0o700) -> N
     path.chmod(mode)
 
 
+COPY_MAX_FILES = 2000
+COPY_MAX_BYTES = 256 * 1024 * 1024
+
+
 def copy_for_sandbox(source: Path, dest: Path, policy: SandboxPolicy, skip: tuple = ()) -> None:
     """Copy regular files of `source` into `dest`, owned by the sandbox uid.
 
     Symlinks are not followed or copied: a submission must not point the grader at
     files outside it. Files matching `skip` (e.g. the notebooks, which after
-    sanitizing hold the hidden tests) are left out.
+    sanitizing hold the hidden tests) are left out, and so is whatever lies past
+    COPY_MAX_FILES files or COPY_MAX_BYTES bytes.
     """
+    source, dest = Path(source).resolve(), Path(dest).resolve()
+    if dest.is_relative_to(source):
+        raise ValueError(f"cannot copy {source} into {dest}, a folder inside it")
     prepare_owned_dir(dest, policy)
+    budget = {"files": COPY_MAX_FILES, "bytes": COPY_MAX_BYTES}
     for root, dirs, files in os.walk(source, followlinks=False):
         rel = Path(root).relative_to(source)
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
@@ -203,6 +212,10 @@ def copy_for_sandbox(source: Path, dest: Path, policy: SandboxPolicy, skip: tupl
             src = Path(root) / name
             if src.is_symlink() or not src.is_file() or any(src.match(p) for p in skip):
                 continue
+            budget["files"] -= 1
+            budget["bytes"] -= src.stat().st_size
+            if budget["files"] < 0 or budget["bytes"] < 0:
+                return
             target = dest / rel / name
             shutil.copyfile(src, target)
             if policy.uid is not None:

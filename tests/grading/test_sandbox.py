@@ -93,3 +93,20 @@ def test_a_process_limit_stops_a_fork_loop(tmp_path: Path) -> None:
     command = sandbox_command(policy, [sys.executable, "-c", code], workdir="/tmp")
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     assert int(done.stdout) < 20
+
+
+def test_a_copy_into_a_folder_inside_its_source_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="a folder inside it"):
+        copy_for_sandbox(tmp_path, tmp_path / "work", SandboxPolicy())
+
+
+def test_a_copy_stops_at_its_file_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from senlab.grading import sandbox
+
+    monkeypatch.setattr(sandbox, "COPY_MAX_FILES", 3)
+    source = tmp_path / "submission"
+    source.mkdir()
+    for index in range(10):
+        (source / f"f{index}.txt").write_text("x")
+    copy_for_sandbox(source, tmp_path / "work", SandboxPolicy())
+    assert len(list((tmp_path / "work").iterdir())) == 3

@@ -187,10 +187,25 @@ class HubClient:
         self.http.close()
 
 
+def course_group_members(rows: list[RosterRow]) -> dict[str, list[str]]:
+    """nbgrader's hub groups: `nbgrader-<course>` for trainees, `formgrade-<course>` for
+    instructors (see senlab.hub.courses)."""
+    from senlab.hub.courses import INSTRUCTOR_PREFIX, STUDENT_PREFIX
+
+    prefixes = {"trainee": STUDENT_PREFIX, "instructor": INSTRUCTOR_PREFIX}
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        for course in row.courses if row.role in prefixes else []:
+            groups.setdefault(prefixes[row.role] + course, []).append(row.username)
+    return groups
+
+
 def sync_hub(hub: HubClient, rows: list[RosterRow]) -> int:
     created = hub.ensure_users([row.username for row in rows])
     for role, group in ROLES.items():
         hub.ensure_group_members(group, [row.username for row in rows if row.role == role])
+    for group, names in course_group_members(rows).items():
+        hub.ensure_group_members(group, names)
     return created
 
 

@@ -106,12 +106,14 @@ def prepare(settings: Settings) -> None:
 def seed_demo(settings: Settings) -> None:
     """The demo cohort's broker accounts and progress records (idempotent)."""
     from senlab.hub.cohort import write_roster_csv
+    from senlab.progress.demo import load_demo
     from senlab.roster import import_roster
 
     cohort = demo_cohort()
     accounts = BrokerAccounts(settings)
     for name in cohort.usernames():
         accounts.trainee(name)
+    load_demo(settings)  # a province a year into the plan, for the dashboard; once
     roster = write_roster_csv(cohort, settings.home / "demo-roster.csv")
     import_roster(settings, roster, hub_client=None)
     publish_new_courses(settings)

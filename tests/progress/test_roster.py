@@ -100,7 +100,10 @@ def test_a_good_csv_makes_the_organisations_people_and_hub_groups(settings, tmp_
     assert summary.hub_users_created == 5
     assert fake.users == {"an", "binh", "mgr1", "thay", "dost1"}
     assert fake.groups == {"trainees": {"an", "binh"}, "managers": {"mgr1"},
-                           "instructors": {"thay"}, "dost": {"dost1"}}
+                           "instructors": {"thay"}, "dost": {"dost1"},
+                           # nbgrader's course groups: who takes and who teaches each course
+                           "nbgrader-iot101": {"an", "binh"}, "nbgrader-5g201": {"an"},
+                           "formgrade-iot101": {"thay"}}
 
 
 def test_importing_twice_changes_nothing(settings, tmp_path):

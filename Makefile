@@ -28,7 +28,7 @@ test-integration: deps-test
 	$(PYTEST) -q -m "integration or browser"
 
 lint: $(STAMP)
-	$(BIN)/ruff check senlab lab_devices tests bench
+	$(BIN)/ruff check senlab lab_devices tests bench hub_config
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build
@@ -52,9 +52,11 @@ deps-run: $(STAMP) $(CHP)
 deps-test: deps-run
 	@scripts/ensure-debs bubblewrap:bwrap chromium:chromium postgresql:pg_ctlcluster
 
-bench: deps-run
+bench: deps-test
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/fleet.py --devices 2000 --seconds 60
+	$(BIN)/python bench/progress.py
+	$(BIN)/python bench/grading.py
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+import senlab.lab
+from senlab.settings import Settings
 from tests.stack.harness import REPO, Stack, login, process_environ
 
 pytestmark = pytest.mark.integration
@@ -140,6 +142,25 @@ def test_a_trainee_cannot_read_the_course_source_from_their_server(published):
     assert result.returncode != 0
     assert "Permission denied" in result.stderr
     api.delete(f"/api/kernels/{kernel['id']}")
+
+
+def test_lab_starts_and_check_results_reach_the_progress_service(published):
+    env = process_environ(published.processes(JUPYTERHUB_USER="trainee1")[0])
+    settings = Settings(home=published.home, progress_url=f"{published.url}/services/progress/",
+                        hub_service_token=env["JUPYTERHUB_API_TOKEN"])
+    lab = senlab.lab.start("iot101-sensors", settings=settings)
+    table = lab.check()
+    deadline = time.monotonic() + 30
+    while True:
+        response = httpx.get(f"{published.url}/services/progress/api/trainees/trainee1/progress",
+                             headers={"Authorization": f"token {env['JUPYTERHUB_API_TOKEN']}"})
+        course = next(c for c in response.json()["courses"] if c["course"] == COURSE)
+        recorded = {(c["lab"], c["check"]) for c in course["checks"]}
+        if course["lab_started_at"] and len(recorded) == len(table.checks):
+            break
+        assert time.monotonic() < deadline, f"lab events not recorded within 30 s: {course}"
+        time.sleep(1)
+    assert recorded == {("iot101-sensors", check["id"]) for check in table.checks}
 
 
 def test_only_the_instructor_gets_formgrader(published):

@@ -242,8 +242,8 @@ class Fleet:
         """Tick every host that is due at ``now``; return how many were ticked."""
         heap = self._heap
         count = 0
-        # Two passes: make every due device's messages, then send them back to back. The
-        # broker then stays busy through the burst instead of being woken per message,
+        # Two passes: make a chunk of due devices' messages, then send them back to back.
+        # The broker then stays busy through the burst instead of being woken per message,
         # which is most of the kernel's cost per message.
         batch: list[tuple[DeviceHost, list[Message]]] = []
         while heap and heap[0][0] <= now:
@@ -256,22 +256,30 @@ class Fleet:
                 # One broken device must not stop the others.
                 self.tick_errors += 1
                 log.exception("device %s failed to tick", host.topic_root)
-            interval = host.device.interval
-            following = due + interval
-            if following <= now:
-                # Fell behind: skip the missed ticks rather than burst, and keep the
-                # device's phase so devices stay spread over the second.
-                following += (int((now - following) / interval) + 1) * interval
-            heapq.heappush(heap, (following, order, host))
+            heapq.heappush(heap, (self._following(due, host.device.interval, now), order, host))
             count += 1
             if len(batch) >= SEND_BATCH:
-                for host, messages in batch:
-                    host.send(messages)
-                batch.clear()
-        for host, messages in batch:
-            host.send(messages)
+                self._send(batch)
+                # Later chunks are stamped when they are made, not when the wake began.
+                now = max(now, self.clock())
+        self._send(batch)
         self.ticks += count
         return count
+
+    @staticmethod
+    def _following(due: float, interval: float, now: float) -> float:
+        following = due + interval
+        if following <= now:
+            # Fell behind: skip the missed ticks rather than burst, and keep the device's
+            # phase so devices stay spread over the second.
+            following += (int((now - following) / interval) + 1) * interval
+        return following
+
+    @staticmethod
+    def _send(batch: list[tuple[DeviceHost, list[Message]]]) -> None:
+        for host, messages in batch:
+            host.send(messages)
+        batch.clear()
 
     async def run(self, resolution: float = TICK_RESOLUTION_S) -> None:
         """Tick devices until ``close()``, waking at most once per ``resolution`` seconds."""

@@ -71,6 +71,11 @@ class SandboxedExecute(Execute):
         self._sandbox_kms: list[SandboxKernelManager] = []
         try:
             nb, resources = super().preprocess(nb, resources)
+        except Exception:
+            # Mostly a kernel that did not start; say what the sandbox printed.
+            for km in self._sandbox_kms:
+                self.log.error("Sandboxed kernel stderr:\n%s", km.log_tail())
+            raise
         finally:
             for km in self._sandbox_kms:
                 km.remove_run_dir()  # also when the kernel never started or would not stop

@@ -76,10 +76,19 @@ class SandboxKernelManager(AsyncKernelManager):
         )
         kw["cwd"] = str(self._run_dir)
         kw["env"] = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-        # What the student prints to the process's own stdout/stderr (not to the
-        # notebook) must not reach the grader's log or terminal.
-        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-        await super()._async_launch_kernel(command, **kw)
+        # What the process itself prints (not the notebook's output) stays out of the
+        # grader's terminal; stderr is kept, under RLIMIT_FSIZE, to explain a failed start.
+        kw["stdout"] = subprocess.DEVNULL
+        with (self._run_dir / "kernel.log").open("wb") as log:
+            kw["stderr"] = log
+            await super()._async_launch_kernel(command, **kw)
+
+    def log_tail(self, size: int = 2000) -> str:
+        """The end of what the sandbox and the kernel wrote to stderr."""
+        if self._run_dir is None or not (self._run_dir / "kernel.log").exists():
+            return ""
+        data = (self._run_dir / "kernel.log").read_bytes()[-size:]
+        return data.decode("utf-8", "replace")
 
     async def _async_interrupt_kernel(self) -> None:
         # The kernel is in its own session inside the sandbox, beyond the reach of

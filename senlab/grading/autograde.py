@@ -49,18 +49,27 @@ def grade_submission(
         # start, a locked gradebook) that has nothing to do with the submission.
         _keep_log(settings, course_id, assignment_id, trainee, result)
         result = api.autograde(assignment_id, trainee, force=True, create=True)
-    if result.get("success") and feedback:
-        result = api.generate_feedback(assignment_id, trainee)
-        if result.get("success"):
-            result = api.release_feedback(assignment_id, trainee)
-    seconds = time.perf_counter() - started
     if not result.get("success"):
         _keep_log(settings, course_id, assignment_id, trainee, result)
+        seconds = time.perf_counter() - started
         return GradeResult(
             course_id, assignment_id, trainee, 0.0, 0.0, False, seconds, _reason(result)
         )
+    note = _release_feedback(settings, api, assignment_id, trainee) if feedback else ""
     score, max_score = submission_score(api, assignment_id, trainee)
-    return GradeResult(course_id, assignment_id, trainee, score, max_score, True, seconds)
+    seconds = time.perf_counter() - started
+    return GradeResult(course_id, assignment_id, trainee, score, max_score, True, seconds, note)
+
+
+def _release_feedback(settings: Settings, api, assignment_id: str, trainee: str) -> str:  # noqa: ANN001
+    """Generate and release feedback; the grade stands even if this fails (say why)."""
+    result = api.generate_feedback(assignment_id, trainee)
+    if result.get("success"):
+        result = api.release_feedback(assignment_id, trainee)
+    if result.get("success"):
+        return ""
+    _keep_log(settings, api.coursedir.course_id, assignment_id, trainee, result)
+    return f"feedback not released: {_reason(result)}"
 
 
 def submission_score(api, assignment_id: str, trainee: str) -> tuple[float, float]:  # noqa: ANN001

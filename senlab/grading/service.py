@@ -111,6 +111,8 @@ class Autograder:
         )  # fmt: skip
         root = course_root(self.settings, course)
         for result in results:
+            if result.ok and result.error:
+                log.warning("%s/%s for %s: %s", course, assignment, result.trainee, result.error)
             if not result.ok:
                 stamp = root / "submitted" / result.trainee / assignment / "timestamp.txt"
                 self.failed[(course, assignment, result.trainee)] = stamp.read_text().strip()
@@ -129,7 +131,7 @@ class Autograder:
                     key = f"{course}/{assignment.name}/{submission.student.id}"
                     if score[1] > 0 and posted.get(key) != score:
                         events.append(grade_event(course, assignment.name,
-                                                  submission.student.id, *score))
+                                                  submission.student.id, score[0], score[1]))
                         posted[key] = score
         if events:
             self.outbox.add(events)

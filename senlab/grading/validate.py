@@ -67,10 +67,10 @@ def validate_course(
             publish(trial, course.id, courses_dir=folder.parent)
         except CourseError as error:
             return [Problem(error.file, error.where, error.reason)]
-        problems: list[Problem] = []
+        found: list[Problem] = []
         for assignment in course.assignments:
-            problems += _check_assignment(trial, course, assignment.id, folder, workers)
-        return problems
+            found += _check_assignment(trial, course, assignment.id, folder, workers)
+        return found
 
 
 def _check_assignment(

@@ -62,14 +62,14 @@ class Trainee:
             return [payload for t, payload, _ in self.received if t == topic]
 
     def command(self, topic: str, payload: bytes) -> None:
-        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
+        self.client.publish(topic, payload, qos=1).wait_for_publish(15)
 
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
 
 
-async def until(condition, what: str, timeout: float = 15.0) -> None:
+async def until(condition, what: str, timeout: float = 30.0) -> None:
     """Wait for a condition while the fleet keeps running; fail naming what never came."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -49,7 +49,7 @@ class EventSink(BaseHTTPRequestHandler):
         pass
 
 
-def wait_for(condition, what: str, timeout: float = 20.0):
+def wait_for(condition, what: str, timeout: float = 40.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

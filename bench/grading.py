@@ -36,7 +36,7 @@ from senlab.grading.nbgrader_setup import ensure_venv_on_path, nbgrader_api
 from senlab.settings import REPO_ROOT, Settings
 
 COURSE, ASSIGNMENT = "iot101", "mqtt-telemetry"
-WRONG = {"q2-answer": "th01_mean_c = 24.0", "q3-answer": "humid_alarms = {}"}
+WRONG = {"q2-answer": "air1_mean_c = 24.0", "q3-answer": "humid_alarms = {}"}
 
 
 def _answers() -> dict[str, str]:

@@ -44,7 +44,7 @@ def test_a_wrong_solution_and_a_test_the_blank_passes_are_named(
     folder = tmp_path / "courses" / "iot101"
     shutil.copytree(REPO_ROOT / "courses" / "iot101", folder)
     notebook = folder / "source" / "mqtt-telemetry" / "mqtt-telemetry.ipynb"
-    _edit_cell(notebook, "q2-tests", "assert th01_mean_c == 99.0, 'expected 99'")
+    _edit_cell(notebook, "q2-tests", "assert air1_mean_c == 99.0, 'expected 99'")
     _edit_cell(notebook, "q3-tests", "assert True")
 
     problems = {(p.file, p.cell): p.reason for p in validate_course(settings, folder)}
@@ -70,7 +70,7 @@ def test_a_notebook_nbgrader_cannot_generate_is_named(settings: Settings, tmp_pa
     folder = tmp_path / "courses" / "iot101"
     shutil.copytree(REPO_ROOT / "courses" / "iot101", folder)
     notebook = folder / "source" / "mqtt-telemetry" / "mqtt-telemetry.ipynb"
-    _edit_cell(notebook, "q1-answer", "### BEGIN SOLUTION\nth01_temperatures = []")
+    _edit_cell(notebook, "q1-answer", "### BEGIN SOLUTION\nair1_temperatures = []")
 
     [problem] = validate_course(settings, folder)
 

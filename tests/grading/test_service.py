@@ -83,7 +83,7 @@ def submitted(grading_settings, solution_answers, tmp_path_factory):  # noqa: AN
     """trainee1 submits a right solution and trainee2 a wrong one, through the exchange."""
     homes = tmp_path_factory.mktemp("trainees")
     right = dict(solution_answers)
-    wrong = {**solution_answers, "q3-answer": "humid_alarms = {'th-01': 0, 'th-02': 0}"}
+    wrong = {**solution_answers, "q3-answer": "humid_alarms = {'air-1': 0, 'air-2': 0}"}
     _fetch_and_submit(grading_settings, "trainee1", homes / "trainee1", right)
     _fetch_and_submit(grading_settings, "trainee2", homes / "trainee2", wrong)
     return grading_settings

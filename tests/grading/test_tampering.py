@@ -30,13 +30,13 @@ for top in [os.getcwd(), os.path.dirname(os.getcwd()), COURSE_ROOT]:
             text = open(path).read()
         except OSError:
             continue
-        match = re.search(r"th01_temperatures == (\\[[^\\]]*\\])", text)
+        match = re.search(r"air1_temperatures == (\\[[^\\]]*\\])", text)
         if "HIDDEN TESTS" in text and match:
             try:
                 found["temps"] = json.loads(match.group(1))
             except ValueError:
                 pass
-th01_temperatures = found.get("temps")
+air1_temperatures = found.get("temps")
 '''
 
 OPEN_GRADEBOOK = '''
@@ -49,7 +49,7 @@ for path in [GRADEBOOK] + glob.glob(near, recursive=True):
         db.commit()
     except Exception:
         pass
-th01_temperatures = []
+air1_temperatures = []
 '''
 
 HIDE_FAILURES = '''
@@ -57,14 +57,14 @@ ip = get_ipython()
 ip.showtraceback = lambda *args, **kwargs: None
 type(ip).showtraceback = lambda *args, **kwargs: None
 ip.input_transformers_post.append(lambda lines: ["pass\\n"])
-th01_temperatures = [0.0]
+air1_temperatures = [0.0]
 '''
 
 PATCH_BUILTINS = '''
 import builtins
 builtins.abs = lambda value: 0
 builtins.all = lambda values: True
-th01_mean_c = 21.0
+air1_mean_c = 21.0
 '''
 
 FORK_BOMB = '''
@@ -118,22 +118,22 @@ def _cases(root: str, port: int, q1: str) -> dict[str, tuple[dict, int]]:
     """trainee -> (submit() keyword arguments, expected score out of 6)."""
     url = f"http://127.0.0.1:{port}/steal"
     network = f"import urllib.request\nurllib.request.urlopen({url!r}, timeout=3)\n" + (
-        "th01_mean_c = 25.0"
+        "air1_mean_c = 25.0"
     )
     read_tests = READ_HIDDEN_TESTS.replace("COURSE_ROOT", repr(root))
     open_gradebook = OPEN_GRADEBOOK.replace("GRADEBOOK", repr(f"{root}/gradebook.db"))
-    allocate = "big = bytearray(10 * 1024 ** 3)\nth01_mean_c = 25.0"
-    wrong_q2, wrong_q3 = "th01_mean_c = 1.0", "humid_alarms = {}"
+    allocate = "big = bytearray(10 * 1024 ** 3)\nair1_mean_c = 25.0"
+    wrong_q2, wrong_q3 = "air1_mean_c = 1.0", "humid_alarms = {}"
     exits = "import sys\nsys.exit(0)"
     return {
         "honest": ({}, 6),
-        "wrong": ({"answers": {"q2-answer": "th01_mean_c = 24.0"}}, 4),
+        "wrong": ({"answers": {"q2-answer": "air1_mean_c = 24.0"}}, 4),
         "blank": ({"blank": True}, 0),
         "reads-hidden-tests": ({"answers": {"q1-answer": read_tests}}, 2),
         "opens-gradebook": ({"answers": {"q1-answer": open_gradebook}}, 2),
         "hides-failures": ({"answers": {"q1-answer": HIDE_FAILURES, "q2-answer": wrong_q2}}, 0),
         "patches-builtins": ({"answers": {"q2-answer": PATCH_BUILTINS}}, 4),
-        "sys-exit": ({"answers": {"q1-answer": exits, "q2-answer": "th01_mean_c = 25.0"}}, 4),
+        "sys-exit": ({"answers": {"q1-answer": exits, "q2-answer": "air1_mean_c = 25.0"}}, 4),
         "os-exit": ({"answers": {"q2-answer": "import os\nos._exit(1)"}}, 2),
         "endless-loop": ({"answers": {"q2-answer": STUBBORN_LOOP}}, 2),
         "fork-bomb": ({"answers": {"q2-answer": FORK_BOMB}}, 2),
@@ -191,7 +191,7 @@ def test_the_attack_on_hidden_tests_works_without_the_sandbox(
     root = str(course_root(grading_settings, COURSE))
     namespace: dict = {}
     exec(READ_HIDDEN_TESTS.replace("COURSE_ROOT", repr(root)), namespace)
-    assert namespace["th01_temperatures"] == [24.1, 24.6, 25.3, 26.0]
+    assert namespace["air1_temperatures"] == [24.1, 24.6, 25.3, 26.0]
 
 
 def test_no_manual_grade_was_written_to_the_gradebook(batch, grading_settings) -> None:  # noqa: ANN001

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import pwd
+import shutil
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,25 @@ if TYPE_CHECKING:
     from senlab.settings import Settings
 
 log = logging.getLogger("senlab.grading")
+
+
+def submitted_by_its_owner(entry: Path) -> bool:
+    """Whether an inbound submission belongs to the account it names (or to root).
+
+    Each hub user has a system account of the same name, and nbgrader names an
+    inbound folder `<trainee>+<assignment>+<time>+<random>`. nbgrader's own collect
+    only warns when the two differ, which would let one trainee submit as another.
+    """
+    try:
+        owner = entry.stat().st_uid
+    except FileNotFoundError:
+        return False
+    if owner == 0:
+        return True
+    try:
+        return pwd.getpwuid(owner).pw_name == entry.name.split("+")[0]
+    except KeyError:
+        return False
 
 
 class Autograder:
@@ -80,6 +101,11 @@ class Autograder:
         inbound = exchange_root(self.settings) / course / "inbound"
         entries = {p.name for p in inbound.iterdir()} if inbound.is_dir() else set()
         new = entries - self.seen_inbound.get(course, set())
+        for name in sorted(new):
+            if not submitted_by_its_owner(inbound / name):
+                self._reject(course, inbound / name)
+                new.discard(name)
+                entries.discard(name)
         assignments = sorted({name.split("+")[1] for name in new if name.count("+") >= 3})
         if assignments:
             api = nbgrader_api(self.settings, course)
@@ -88,6 +114,14 @@ class Autograder:
                 if not result.get("success"):
                     log.error("collect %s/%s failed: %s", course, assignment, result.get("log"))
         self.seen_inbound[course] = entries
+
+    def _reject(self, course: str, entry: Path) -> None:
+        """Move a submission made in another trainee's name out of nbgrader's reach."""
+        quarantine = self.settings.home / "grading" / "rejected" / course
+        quarantine.mkdir(parents=True, exist_ok=True)
+        log.warning("rejected %s: it names a trainee other than the account that wrote it",
+                    entry.name)
+        shutil.move(str(entry), str(quarantine / entry.name))
 
     def _ungraded(self, course: str) -> dict[str, list[str]]:
         root = course_root(self.settings, course)

@@ -159,3 +159,21 @@ def test_publishing_announces_the_course_with_its_labs_checks(
                  if e["type"] == "course.published"]
     assert [e["data"]["course"] for e in published] == [COURSE]
     assert "ping-station" in published[0]["data"]["labs"][0]["checks"]
+
+
+def test_a_submission_in_another_trainees_name_is_set_aside(
+    grading_settings, submitted, progress_server  # noqa: ANN001
+) -> None:
+    import os
+
+    inbound = exchange_root(grading_settings) / COURSE / "inbound"
+    forged = inbound / f"trainee1+{ASSIGNMENT}+2026-11-25 09:00:00.000000 UTC+forged"
+    forged.mkdir()
+    (forged / f"{ASSIGNMENT}.ipynb").write_text("{}")
+    os.chown(forged, 61990, 61990)  # an account that is not trainee1's
+    grader = Autograder(grading_settings, url=progress_server, token="t")
+
+    grader.run_once()
+
+    assert not forged.exists()
+    assert (grading_settings.home / "grading" / "rejected" / COURSE / forged.name).is_dir()

@@ -45,10 +45,12 @@ log = logging.getLogger(__name__)
 # Trainee names are broker user names and one topic level each (see the broker's ACL).
 TRAINEE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EventSink = Callable[[list[dict[str, Any]]], None]
-# Each wake-up of the loop costs tens of µs whatever it does, so devices due within the
-# same 10 ms are ticked together. Telemetry is stamped when it is made, so this adds
-# jitter to the cadence, not to the measured latency.
-TICK_RESOLUTION_S = 0.01
+# Each wake-up of the loop costs tens of µs of CPU whatever it does (more on an idle
+# virtual machine), so devices due close together are ticked together: the loop wakes
+# about once per WAKE_BATCH due devices, every 10 ms at most and every 50 ms at least.
+# Telemetry is stamped when it is made, so this adds jitter to the cadence, not latency.
+WAKE_BATCH = 100
+TICK_RESOLUTION_S = (0.01, 0.05)
 # Devices ticked before their messages are sent: big enough to keep the broker busy
 # through a burst, small enough that the first message of a burst does not wait long.
 SEND_BATCH = 64
@@ -131,6 +133,7 @@ class Fleet:
         self._spread = random.Random(0)
         self.ticks = 0
         self.tick_errors = 0
+        self.active_devices = 0
         self._closed = False
 
     # -- lab control ---------------------------------------------------------------------
@@ -157,6 +160,7 @@ class Fleet:
             self.runs[key] = run
             for host in run.hosts.values():
                 self._schedule_first(host)
+            self.active_devices += len(run.hosts)
         self._emit([progress_event("lab.started", {"trainee": trainee, "lab": lab_id},
                                    run.started_at)])
         return run
@@ -191,6 +195,7 @@ class Fleet:
         run = self.runs.pop((trainee, lab_id), None)
         if run is None:
             return False
+        self.active_devices -= len(run.hosts)
         await asyncio.gather(*(h.stop() for h in run.hosts.values()), return_exceptions=True)
         return True
 
@@ -232,6 +237,7 @@ class Fleet:
     def add_host(self, host: DeviceHost) -> None:
         """Schedule a host that is not part of a lab file (benchmarks, real-device proxies)."""
         self._schedule_first(host)
+        self.active_devices += 1
 
     def _schedule_first(self, host: DeviceHost) -> None:
         # Spread first ticks over the first second so a big start is not one burst.
@@ -281,13 +287,18 @@ class Fleet:
             host.send(messages)
         batch.clear()
 
-    async def run(self, resolution: float = TICK_RESOLUTION_S) -> None:
-        """Tick devices until ``close()``, waking at most once per ``resolution`` seconds."""
+    def resolution(self) -> float:
+        """Seconds between wakes: about WAKE_BATCH devices' ticks each, within bounds."""
+        finest, coarsest = TICK_RESOLUTION_S
+        return min(coarsest, max(finest, WAKE_BATCH / max(1, self.active_devices)))
+
+    async def run(self) -> None:
+        """Tick devices until ``close()``."""
         while not self._closed:
             self.tick_due(self.clock())
-            delay = 0.05
+            delay = TICK_RESOLUTION_S[1]
             if self._heap:
-                delay = min(delay, max(resolution, self._heap[0][0] - self.clock()))
+                delay = min(delay, max(self.resolution(), self._heap[0][0] - self.clock()))
             await asyncio.sleep(delay)
 
     async def close(self) -> None:

@@ -220,3 +220,19 @@ async def test_an_injected_fault_acts_now(fleet, broker, clock):
     with pytest.raises(FleetError, match="no channel 'colour'"):
         fleet.inject_fault("an", "iot101-sensors", "effluent-1",
                            Fault("stuck", channel="colour"))
+
+
+async def test_the_loop_wakes_less_often_when_few_devices_are_due(fleet):
+    assert fleet.resolution() == 0.05
+    fleet.active_devices = 5000
+    assert fleet.resolution() == pytest.approx(0.02)
+    fleet.active_devices = 50_000
+    assert fleet.resolution() == 0.01
+
+
+async def test_running_devices_are_counted(fleet):
+    await fleet.start_lab("an", "iot101-sensors")
+    await fleet.start_lab("an", "iot101-sensors")
+    assert fleet.active_devices == 2
+    await fleet.stop_lab("an", "iot101-sensors")
+    assert fleet.active_devices == 0

@@ -26,7 +26,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Unicode
+from traitlets import Enum, Unicode
 
 from senlab.grading import answers, verifier
 from senlab.grading.kernel import SandboxKernelManager
@@ -53,6 +53,9 @@ class SandboxedExecute(Execute):
     policy_json = Unicode(SandboxPolicy().to_json(), help="The SandboxPolicy (JSON).").tag(
         config=True
     )
+    # The kernel and its scratch folder are thrown away: no need to wait for a polite exit.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
+
     source_root = Unicode(
         "", help="The course's source folder; its assignment folder is on the checks' path."
     ).tag(config=True)

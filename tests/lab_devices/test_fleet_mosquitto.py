@@ -45,9 +45,14 @@ class Trainee:
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"nb-{name}")
         self.client.username_pw_set(name, PASSWORDS[name])
         self.client.on_message = self._on_message
-        self.client.on_connect = lambda c, u, f, rc, p: [c.subscribe(s, 1) for s in subscriptions]
+        self.subscribed = threading.Event()
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
+            [(s, 1) for s in subscriptions])
+        self.client.on_subscribe = lambda c, u, mid, codes, p: self.subscribed.set()
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
+        if not self.subscribed.wait(15):
+            raise AssertionError(f"{name}'s notebook did not connect and subscribe")
 
     def _on_message(self, client, userdata, message) -> None:
         with self.lock:
@@ -67,6 +72,20 @@ class Trainee:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
+
+
+def connected_client(client_id: str, user: str, port: int) -> mqtt.Client:
+    """A paho client whose CONNACK has arrived: publishing before it may fail (NO_CONN)."""
+    ready = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    client.username_pw_set(user, PASSWORDS[user])
+    client.on_connect = lambda c, u, f, rc, p: ready.set()
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    if not ready.wait(15):
+        client.loop_stop()
+        raise AssertionError(f"{client_id} did not connect")
+    return client
 
 
 async def until(condition, what: str, timeout: float = 30.0) -> None:
@@ -194,13 +213,10 @@ async def test_a_command_accepted_across_a_broker_restart_is_not_lost(fleet, bro
     # restart() and the publish below block the event loop, so the fleet cannot reconnect
     # before the restarted broker (with its persisted sessions) has taken the command.
     broker.restart()
-    late = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="nb-an-late")
-    late.username_pw_set("an", PASSWORDS["an"])
-    late.connect("127.0.0.1", broker.port)
-    late.loop_start()
+    late = connected_client("nb-an-late", "an", broker.port)
     try:
         late.publish(f"labs/an/{LAB}/effluent-1/cmd", b'{"id": "kept", "action": "sample"}',
-                     qos=1).wait_for_publish(5)
+                     qos=1).wait_for_publish(15)
         # QoS 1 is at least once: a resend after a reconnect may carry it twice.
         await until(lambda: host.device.state()["samples"] >= 1,
                     "the command taken while the fleet was away", 30)
@@ -273,13 +289,10 @@ def small_queue_broker(tmp_path):
 
 
 def publish_numbered(port: int, topic: str, count: int) -> None:
-    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="lab-publisher")
-    publisher.username_pw_set(FLEET_USER, PASSWORDS[FLEET_USER])
-    publisher.connect("127.0.0.1", port)
-    publisher.loop_start()
+    publisher = connected_client("lab-publisher", FLEET_USER, port)
     try:
         for number in range(count):
-            publisher.publish(topic, str(number).encode(), qos=1).wait_for_publish(5)
+            publisher.publish(topic, str(number).encode(), qos=1).wait_for_publish(15)
     finally:
         publisher.loop_stop()
         publisher.disconnect()

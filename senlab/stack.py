@@ -92,9 +92,17 @@ def check_home_reachable(settings: Settings) -> None:
             )
 
 
+def protect_course_sources(settings: Settings) -> None:
+    """Course sources hold solutions and hidden tests: no trainee account may read them."""
+    sources = settings.repo_root / "courses"
+    if os.geteuid() == 0 and sources.is_dir():
+        sources.chmod(0o700)
+
+
 def prepare(settings: Settings) -> None:
     """Write the configs under SENLAB_HOME: folders, broker accounts and Mosquitto's file."""
     check_home_reachable(settings)
+    protect_course_sources(settings)
     for folder in (settings.home, settings.log_dir, settings.home / "users"):
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o711)  # others may pass through, not list

@@ -15,6 +15,7 @@ from senlab.grading.sandbox import (
     SandboxPolicy,
     check_available,
     copy_for_sandbox,
+    python_dirs,
     sandbox_command,
 )
 
@@ -77,10 +78,11 @@ def test_the_sandboxed_process_sees_only_its_own_copy_and_reaches_nothing(tmp_pa
     assert result["connect"] in {"OSError", "ConnectionRefusedError"}
     assert result["write_usr"] in {"OSError", "PermissionError"}
     assert result["allocate_10gb"] == "MemoryError"
-    # /tmp is empty but for the bare path down to the bound scratch copy
-    work = tmp_path / "work"
-    top = [work.relative_to("/tmp").parts[0]] if work.is_relative_to("/tmp") else []
-    assert result["tmp"] == top
+    # /tmp is empty but for the bare paths down to what is bound: the scratch copy, and the
+    # interpreter and packages when the checkout itself lives under /tmp
+    bound = [tmp_path / "work", *map(Path, python_dirs())]
+    tops = sorted({p.relative_to("/tmp").parts[0] for p in bound if p.is_relative_to("/tmp")})
+    assert result["tmp"] == tops
 
 
 def test_a_process_limit_stops_a_fork_loop(tmp_path: Path) -> None:

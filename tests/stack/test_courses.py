@@ -137,10 +137,12 @@ def test_a_trainee_cannot_read_the_course_source_from_their_server(published):
     # Read it as the trainee's own account would: the server process's uid.
     pid = published.processes(JUPYTERHUB_USER="trainee2")[0]
     uid = Path(f"/proc/{pid}").stat().st_uid
-    result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                             "cat", str(source)], capture_output=True, text=True)
-    assert result.returncode != 0
-    assert "Permission denied" in result.stderr
+    for path in (source, SOURCE):  # the published copy, and the repository's course source
+        result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}",
+                                 "--clear-groups", "cat", str(path)],
+                                capture_output=True, text=True)
+        assert result.returncode != 0
+        assert "Permission denied" in result.stderr
     api.delete(f"/api/kernels/{kernel['id']}")
 
 

@@ -29,6 +29,7 @@ test-integration: deps-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check senlab lab_devices tests bench hub_config
+	$(BIN)/mypy senlab lab_devices
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build

@@ -145,8 +145,10 @@ def _condition_kind(value: Any) -> str | None:
         key = next(iter(value))
         return key if key in CONDITION_KINDS else None
     if isinstance(value, BaseModel):
-        return {EvidenceCondition: "evidence", FaultCondition: "fault", StateCondition: "state",
-                AllCondition: "all", AnyCondition: "any", NotCondition: "not"}[type(value)]
+        kinds: dict[type[BaseModel], str] = {
+            EvidenceCondition: "evidence", FaultCondition: "fault", StateCondition: "state",
+            AllCondition: "all", AnyCondition: "any", NotCondition: "not"}
+        return kinds[type(value)]
     return None
 
 

@@ -48,6 +48,10 @@ def write_broker_config(settings: Settings) -> Path:
         "max_queued_bytes 0",
         f"max_inflight_messages {MAX_INFLIGHT_MESSAGES}",
         "max_packet_size 262144",
+        # Nagle's algorithm would hold each small lab message back by up to 200 ms.
+        "set_tcp_nodelay true",
+        # A device session the fleet left behind (it crashed) is forgotten after a day.
+        "persistent_client_expiration 1d",
     ]
     if broker_runs_as_other_user():
         lines.append(f"user {BROKER_USER}")

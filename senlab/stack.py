@@ -135,8 +135,9 @@ def publish_new_courses(settings: Settings) -> list[str]:
     published = []
     for source in sorted((settings.repo_root / "courses").glob("*/course.yaml")):
         course = source.parent.name
-        copy = course_root(settings, course) / "course.yaml"
-        if copy.exists() and copy.stat().st_mtime >= source.stat().st_mtime:
+        newest = max(path.stat().st_mtime for path in source.parent.rglob("*"))
+        stamp = course_root(settings, course) / ".published-from"
+        if stamp.exists() and float(stamp.read_text() or 0) >= newest:
             continue
         try:
             publish(settings, course)
@@ -144,6 +145,7 @@ def publish_new_courses(settings: Settings) -> list[str]:
             raise StackError(f"the demo course {course} cannot be published: {err}") from err
         if os.geteuid() == 0:
             ensure_course_group(course_root(settings, course), course_group_name(course), None)
+        stamp.write_text(repr(newest))
         published.append(course)
     return published
 

@@ -109,7 +109,23 @@ def prepare(settings: Settings) -> None:
     if settings.demo:
         seed_demo(settings)
     write_broker_config(settings)
+    lock_down_state(settings)
 
+
+def lock_down_state(settings: Settings) -> None:
+    """Databases, logs and rosters are for SenLab's processes only, not trainees' accounts.
+
+    SQLite gives a database's journal and WAL files the database file's own mode, so
+    creating the files 0600 before the hub and the progress service open them is enough.
+    """
+    for name in ("jupyterhub.sqlite", "progress.sqlite"):
+        path = settings.home / name
+        if not path.exists() and not (name == "progress.sqlite" and settings.database_url):
+            path.touch(mode=0o600)
+    for folder in (settings.home, settings.log_dir):
+        for path in folder.iterdir():
+            if path.is_file():
+                path.chmod(0o600)
 
 def seed_demo(settings: Settings) -> None:
     """The demo cohort's broker accounts and progress records (idempotent)."""
@@ -206,7 +222,8 @@ class Hub:
         env = process_environment(
             self.settings, PATH=f"{venv_bin()}{os.pathsep}{os.environ.get('PATH', os.defpath)}"
         )
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the hub writes it until it exits
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        log = os.fdopen(fd, "ab")
         self.proc = subprocess.Popen(
             [str(venv_bin() / "jupyterhub"), "-f", str(config)],
             cwd=self.settings.home, env=env, stdout=log, stderr=subprocess.STDOUT,

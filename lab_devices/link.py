@@ -98,6 +98,9 @@ class MqttConnection(asyncio.Protocol):
         self.on_connected = on_connected
         self.transport: asyncio.Transport | None = None
         self.connected = False
+        # True once the broker has acknowledged this connection's subscriptions: from then
+        # on its (persistent) session holds them, across a broker restart too.
+        self.subscribed = False
         self.closing = False
         self.paused = False
         self.dropped = 0
@@ -196,6 +199,7 @@ class MqttConnection(asyncio.Protocol):
             self._lost.set_result(None)
         was_connected = self.connected
         self.connected = False
+        self.subscribed = False
         self.transport = None
         if self._connack is not None and not self._connack.done():
             self._connack.set_exception(ConnectionError(f"{self.client_id}: connection lost"))
@@ -278,8 +282,10 @@ class MqttConnection(asyncio.Protocol):
                     self._inflight.pop(int.from_bytes(packet.body[:2], "big"), None)
                 elif packet.kind == CONNACK:
                     self._on_connack(packet.body)
-                elif packet.kind == SUBACK and b"\x80" in packet.body[2:]:
-                    log.warning("%s: broker refused a subscription", self.client_id)
+                elif packet.kind == SUBACK:
+                    if b"\x80" in packet.body[2:]:
+                        log.warning("%s: broker refused a subscription", self.client_id)
+                    self.subscribed = True
         except ProtocolError as exc:
             log.warning("%s: %s; dropping the connection", self.client_id, exc)
             if self.transport is not None:
@@ -304,6 +310,7 @@ class MqttConnection(asyncio.Protocol):
                 future.set_exception(ConnectionRefused(f"{self.client_id}: {reason}"))
             return
         self.connected = True
+        self.subscribed = not self.subscriptions
         if self.subscriptions:
             self._write(encode_subscribe(0xFFFF, self.subscriptions))
         for packet_id, (topic, payload, retain) in list(self._inflight.items()):

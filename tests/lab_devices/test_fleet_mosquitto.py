@@ -195,7 +195,9 @@ async def test_a_command_accepted_while_the_device_was_away_is_not_lost(fleet, t
     await fleet.start_lab("an", LAB)
     an = trainees["an"]
     host = fleet.runs[("an", LAB)].hosts["effluent-1"]
-    await until(lambda: host.connection.connected, "the device's connection")
+    # Subscribed, not just connected: a restart before the SUBACK could lose the
+    # subscription from the session the broker saves.
+    await until(lambda: host.connection.subscribed, "the device's subscription")
     host.connection.transport.abort()  # the device's link drops, as on a network fault
     # Blocking here keeps the fleet from reconnecting until the broker has taken the
     # command (PUBACK) for the device's persistent session.
@@ -209,7 +211,9 @@ async def test_a_command_accepted_while_the_device_was_away_is_not_lost(fleet, t
 async def test_a_command_accepted_across_a_broker_restart_is_not_lost(fleet, broker):
     await fleet.start_lab("an", LAB)
     host = fleet.runs[("an", LAB)].hosts["effluent-1"]
-    await until(lambda: host.connection.connected, "the device's connection")
+    # Subscribed, not just connected: a restart before the SUBACK could lose the
+    # subscription from the session the broker saves.
+    await until(lambda: host.connection.subscribed, "the device's subscription")
     # restart() and the publish below block the event loop, so the fleet cannot reconnect
     # before the restarted broker (with its persisted sessions) has taken the command.
     broker.restart()

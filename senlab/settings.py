@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     fleet_port: int = Field(8102, ge=1, le=65535, description="The device fleet's control port.")
     mqtt_host: str = Field("127.0.0.1", description="Host the lab broker listens on.")
     mqtt_port: int = Field(1883, ge=1, le=65535, description="The lab broker's port.")
+    mqtt_username: str | None = Field(
+        None, description="A trainee's broker user name (the hub sets it in their server)."
+    )
+    mqtt_password: SecretStr | None = Field(
+        None, description="A trainee's broker password (the hub sets it in their server)."
+    )
+    topic_root: str | None = Field(
+        None, description="A trainee's topic root, `labs/<name>` (the hub sets it in their server)."
+    )
     admin_token: SecretStr | None = Field(
         None, description="If set, the API token of the admin service `senlab-admin`."
     )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from senlab.settings import Settings
 
 SLUG = r"^[a-z0-9][a-z0-9-]{1,39}$"
+CHECK_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"  # as lab_devices.labfile.NAME
 CourseId = Annotated[str, Field(pattern=SLUG)]
 
 
@@ -63,6 +64,9 @@ class Assignment(Strict):
     pass_mark: float | None = Field(
         None, ge=0, le=100, description="Percent needed to pass; the course's if unset."
     )
+    checks: list[Annotated[str, Field(pattern=CHECK_ID)]] = Field(
+        [], description="Checks of its lab (labs/<lab>/lab.yaml) that the solution must pass."
+    )
 
 
 class Completion(Strict):
@@ -96,6 +100,8 @@ class Course(Strict):
             raise ValueError(f"completion.required: unknown assignment(s) {', '.join(unknown)}")
         if self.id in self.prerequisites:
             raise ValueError("prerequisites: a course cannot require itself")
+        for assignment in self.assignments:
+            _check_list(assignment)
         return self
 
     def assignment(self, assignment_id: str) -> Assignment:
@@ -115,6 +121,16 @@ class Course(Strict):
             return False
         average = sum(percents.get(a.id, 0.0) for a in self.assignments) / len(self.assignments)
         return average >= self.completion.min_average
+
+
+def _check_list(assignment: Assignment) -> None:
+    """An assignment's checks need its lab, and each is listed once."""
+    where = f"assignments.{assignment.id}.checks"
+    if assignment.checks and not assignment.lab:
+        raise ValueError(f"{where}: checks belong to a lab, and this assignment has none")
+    repeated = sorted({c for c in assignment.checks if assignment.checks.count(c) > 1})
+    if repeated:
+        raise ValueError(f"{where}: listed more than once: {', '.join(repeated)}")
 
 
 def _field_path(location: tuple) -> str:

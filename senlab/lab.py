@@ -6,13 +6,19 @@
     client = lab.mqtt_client()  # a paho client, connected with your own credentials
     lab.check()                 # which of the lab's checks pass now (a table in Jupyter)
 
-It calls the progress service at `SENLAB_PROGRESS_URL` with the server's own hub token, as
-the hub gives them to every server. The courses teach MQTT, so the client is plain paho.
+`start` calls the progress service at `SENLAB_PROGRESS_URL` with the server's own hub
+token, as the hub gives them to every server. `connect` reaches a lab that is already
+running without HTTP: it takes the broker and the credentials from `SENLAB_MQTT_HOST`,
+`SENLAB_MQTT_PORT`, `SENLAB_MQTT_USERNAME`, `SENLAB_MQTT_PASSWORD` and `SENLAB_TOPIC_ROOT`
+(the hub sets them in every trainee's server) and the devices from `labs/<lab>/lab.yaml`.
+The courses teach MQTT, so the client is plain paho.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,13 +95,16 @@ class Lab:
     devices: list[dict[str, Any]] = field(default_factory=list)
     settings: Settings | None = field(default=None, repr=False)
 
-    def mqtt_client(self, *, connect: bool = True) -> mqtt.Client:
-        """A paho client with your credentials; connected and looping unless told not to."""
+    def mqtt_client(self, *, connect: bool = True, timeout: float = 15.0) -> mqtt.Client:
+        """A paho client with your credentials; connected and looping unless told not to.
+
+        It returns once the broker has accepted the connection, so the first publish
+        cannot be lost to a connection that is still being made.
+        """
         client = mqtt.Client(CallbackAPIVersion.VERSION2)
         client.username_pw_set(self.username, self.password)
         if connect:
-            client.connect(self.host, self.port)
-            client.loop_start()
+            _connect_and_wait(client, self, timeout)
         return client
 
     def check(self) -> CheckTable:
@@ -105,6 +114,72 @@ class Lab:
 
     def stop(self) -> None:
         _call(self.settings or get_settings(), "POST", f"/api/labs/{self.id}/stop")
+
+
+def _connect_and_wait(client: mqtt.Client, lab: Lab, timeout: float) -> None:
+    answered = threading.Event()
+    outcome: list[Any] = []
+
+    def on_connect(client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
+                   properties: Any) -> None:
+        outcome.append(reason)
+        answered.set()
+
+    client.on_connect = on_connect
+    where = f"the broker at {lab.host}:{lab.port}"
+    try:
+        client.connect(lab.host, lab.port)
+    except OSError as err:
+        raise LabError(f"cannot reach {where}: {err}") from err
+    client.loop_start()
+    if not answered.wait(timeout) or outcome[0].is_failure:
+        # paho would keep retrying a refused login in the background: stop it here.
+        client.loop_stop()
+        client.disconnect()
+        why = f"refused {lab.username!r}: {outcome[0]}" if outcome else (
+            f"did not answer within {timeout:g} s")
+        raise LabError(f"{where} {why}")
+    client.on_connect = None
+
+
+LAB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+CREDENTIALS = ("SENLAB_MQTT_USERNAME", "SENLAB_MQTT_PASSWORD", "SENLAB_TOPIC_ROOT")
+
+
+def connect(lab: str, *, settings: Settings | None = None) -> Lab:
+    """Your devices of `lab`, which is already running, reached through the broker alone."""
+    settings = settings or get_settings()
+    username, password, root = settings.mqtt_username, settings.mqtt_password, settings.topic_root
+    if not (username and password and root):
+        given = (username, password, root)
+        missing = [name for name, value in zip(CREDENTIALS, given, strict=True) if not value]
+        verb = "is" if len(missing) == 1 else "are"
+        raise LabError(f"{', '.join(missing)} {verb} not set: connect() needs your broker "
+                       "credentials, which the hub gives every trainee's server")
+    topic_root = f"{root.rstrip('/')}/{lab}"
+    return Lab(id=lab, topic_root=topic_root, host=settings.mqtt_host, port=settings.mqtt_port,
+               username=username, password=password.get_secret_value(),
+               devices=_lab_devices(settings, lab, topic_root), settings=settings)
+
+
+def _lab_devices(settings: Settings, lab: str, topic_root: str) -> list[dict[str, Any]]:
+    """The lab's devices as `start` describes them: id, model, topic, commands."""
+    from lab_devices.labfile import LabFileError, load_lab
+    from lab_devices.models import MODELS
+
+    if not LAB_ID.match(lab):
+        raise LabError(f"{lab!r} is not a lab id: lowercase letters, digits and '-'")
+    path = settings.repo_root / "labs" / lab / "lab.yaml"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in (settings.repo_root / "labs").glob("*/lab.yaml"))
+        raise LabError(f"no lab {lab!r}: {path} does not exist; labs: {', '.join(known)}")
+    try:
+        spec = load_lab(path)
+    except LabFileError as err:
+        raise LabError(str(err)) from err
+    return [{"id": device.id, "model": device.model, "topic": f"{topic_root}/{device.id}",
+             "commands": sorted(MODELS[device.model].command_specs)}
+            for device in spec.devices]
 
 
 def start(lab: str, *, settings: Settings | None = None) -> Lab:

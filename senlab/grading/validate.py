@@ -6,9 +6,12 @@ It checks, in a scratch SenLab home so nothing real is touched:
 2. that nbgrader can generate and release every assignment;
 3. that the solution version (the source notebooks) earns every point, hidden
    tests included, when autograded in the sandbox;
-4. that the released (blank) version earns none.
+4. that the released (blank) version earns none;
+5. for an assignment with a lab, the same against live emulated devices, and that the
+   solution passes the lab checks the assignment lists while the blank passes none
+   (`senlab.grading.live`).
 
-Each problem names the file, the cell (nbgrader grade id) and the reason.
+Each problem names the file, the cell (nbgrader grade id) or the check, and the reason.
 """
 
 from __future__ import annotations
@@ -16,17 +19,25 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from senlab.courses import Course, CourseError, course_root, load_course, publish
+from senlab.courses import Assignment, Course, CourseError, course_root, load_course, publish
 from senlab.grading.pool import grade_assignment
 
 if TYPE_CHECKING:
+    from senlab.grading.live import LiveOptions
     from senlab.settings import Settings
 
 SOLUTION, BLANK = "solution-check", "blank-check"
+# (what is happening, steps done, steps in all; 0 in all when it cannot be counted)
+ValidateProgress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    """The progress callback when nobody watches."""
 
 
 @dataclass(frozen=True)
@@ -40,19 +51,24 @@ class Problem:
 
 
 def validate_course(
-    settings: Settings, folder: Path, *, workers: int | None = None
-) -> list[Problem]:
-    """Every problem found in the course at `folder`; an empty list means it is fit."""
+    settings: Settings, folder: Path, *, workers: int | None = None,
+    progress: ValidateProgress | None = None, live: LiveOptions | None = None,
+) -> list[Problem]:  # fmt: skip
+    """Every problem found in the course at `folder`; an empty list means it is fit.
+
+    `progress(step, done, total)` hears what is being done; `live` sets the waits of
+    the live phase.
+    """
     folder = Path(folder).resolve()
+    progress = progress or _quiet
     try:
         course = load_course(folder)
     except CourseError as error:
         return [Problem(error.file, error.where, error.reason)]
     problems = [
-        Problem(str(folder / "course.yaml"), f"assignments.{a.id}.lab", f"no labs/{a.lab}/lab.yaml")
-        for a in course.assignments
-        if a.lab and not (settings.repo_root / "labs" / a.lab / "lab.yaml").is_file()
-    ]
+        problem for assignment in course.assignments
+        for problem in _lab_problems(settings, folder / "course.yaml", assignment)
+    ]  # fmt: skip
     problems += [
         problem
         for assignment in course.assignments
@@ -63,14 +79,54 @@ def validate_course(
         return problems
     with tempfile.TemporaryDirectory(prefix="senlab-validate-") as scratch:
         trial = settings.model_copy(update={"home": Path(scratch)})
+        progress(f"{course.id}: generating and releasing with nbgrader", 0, 0)
         try:
             publish(trial, course.id, courses_dir=folder.parent)
         except CourseError as error:
             return [Problem(error.file, error.where, error.reason)]
         found: list[Problem] = []
         for assignment in course.assignments:
-            found += _check_assignment(trial, course, assignment.id, folder, workers)
+            progress(f"{assignment.id}: autograding solution and blank in the sandbox", 0, 0)
+            sandboxed = _check_assignment(trial, course, assignment.id, folder, workers)
+            found += sandboxed
+            if assignment.lab:
+                found += _check_live(trial, course, assignment, progress, live, sandboxed)
         return found
+
+
+def _lab_problems(settings: Settings, course_yaml: Path, assignment: Assignment) -> list[Problem]:
+    """The assignment's lab must exist, be valid and have every check it lists."""
+    from lab_devices.labfile import LabFileError, load_lab
+
+    if not assignment.lab:
+        return []
+    path = settings.repo_root / "labs" / assignment.lab / "lab.yaml"
+    where = f"assignments.{assignment.id}"
+    if not path.is_file():
+        return [Problem(str(course_yaml), f"{where}.lab", f"no labs/{assignment.lab}/lab.yaml")]
+    try:
+        known = [check.id for check in load_lab(path).checks]
+    except LabFileError as error:
+        return [Problem(str(course_yaml), f"{where}.lab", f"its lab file is not valid: {error}")]
+    return [
+        Problem(str(course_yaml), f"{where}.checks", f"unknown check {check!r}: "
+                f"labs/{assignment.lab}/lab.yaml has {', '.join(known) or 'no checks'}")
+        for check in assignment.checks if check not in known
+    ]  # fmt: skip
+
+
+def _check_live(
+    settings: Settings, course: Course, assignment: Assignment, progress: ValidateProgress,
+    options: LiveOptions | None, sandboxed: list[Problem],
+) -> list[Problem]:  # fmt: skip
+    from senlab.grading.live import validate_live
+
+    root = course_root(settings, course.id)
+    return validate_live(
+        settings, root / "source" / assignment.id, root / "release" / assignment.id,
+        assignment, options=options, progress=progress,
+        reported={(p.file, p.cell) for p in sandboxed},
+    )  # fmt: skip
 
 
 def _check_assignment(

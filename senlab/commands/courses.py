@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from senlab.settings import Settings
@@ -38,8 +47,9 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    """Check metadata, generation, solutions (all tests pass) and blanks (score 0)."""
-    from senlab.courses import validate_course
+    """Check metadata, generation, solutions (all tests pass) and blanks (score 0), in the
+    sandbox and, for assignments with a lab, against live emulated devices."""
+    from senlab.grading.validate import validate_course
 
     if args.all == bool(args.course):
         console.print("[bold red]senlab course validate:[/] give one course, or --all")
@@ -54,8 +64,8 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f"[bold red]{name}:[/] no course folder {folder}")
             failed += 1
             continue
-        with console.status(f"Validating {name} (generate, run solutions and blanks)"):
-            problems = validate_course(settings, folder, workers=args.workers)
+        with validation_progress(name) as report:
+            problems = validate_course(settings, folder, workers=args.workers, progress=report)
         if not problems:
             console.print(f"[green]✔ {name}[/]: fit to publish")
             continue
@@ -67,6 +77,25 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             table.add_row(str(problem.file), str(problem.cell), str(problem.reason))
         console.print(table)
     return 1 if failed else 0
+
+
+@contextmanager
+def validation_progress(course: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress line for one course's validation, and the callback that moves it.
+
+    Steps without a count (publishing, the sandbox, starting the live lab) show a pulsing
+    bar; the live runs count cells, and the checks count those that pass.
+    """
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"Validating {course}", total=None)
+
+        def report(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{course}: {step}", completed=done,
+                       total=total or None)
+
+        yield report
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,18 +46,30 @@ TEXT = {
 }
 
 
-def _choices(session: Session, scope: Scope) -> dict[str, Any]:
-    """The filters' options as plain rows (id, name, park): thousands of enterprises."""
-    enterprises = select(Enterprise.id, Enterprise.name, Enterprise.park_id).order_by(
-        Enterprise.name)
+def _options(rows: Iterable[Sequence[str]], selected: str | None) -> Markup:
+    """`<option>`s for (value, label) rows, made as the rows stream from the cursor: a
+    province has thousands of enterprises, and holding them all as row objects (or
+    looping over them in the template) costs more than the rest of the page."""
+    return Markup("".join(
+        f'<option value="{escape(row[0])}"{" selected" if row[0] == selected else ""}>'
+        f"{escape(row[1])}</option>" for row in rows))
+
+
+def _choices(session: Session, scope: Scope, filters: Filters,
+             courses: list[tuple[str, str]]) -> dict[str, Markup]:
+    """The filters' options, ready to show: enterprises, their parks, and courses."""
+    # Core execution streams rows one at a time; the ORM would fetch them all first.
+    connection = session.connection()
+    enterprises = select(Enterprise.id, Enterprise.name).order_by(Enterprise.name)
+    parks = select(Park.id, Park.name).order_by(Park.name)
     if not scope.everything:
-        enterprises = enterprises.where(Enterprise.id.in_(sorted(scope.enterprises)))
-    listed = session.execute(enterprises).all()
-    parks = session.execute(select(Park.id, Park.name).order_by(Park.name)).all()
-    if not scope.everything:
-        parks = [p for p in parks if p.id in {e.park_id for e in listed}]
-    courses = session.execute(select(Course.id, Course.title).order_by(Course.id)).all()
-    return {"parks": parks, "enterprises": listed, "courses": courses}
+        listed = Enterprise.id.in_(sorted(scope.enterprises))
+        enterprises = enterprises.where(listed)
+        parks = parks.where(Park.id.in_(select(Enterprise.park_id).where(listed)))
+    return {"park_options": _options(connection.execute(parks), filters.park),
+            "enterprise_options": _options(connection.execute(enterprises),
+                                           filters.enterprise),
+            "course_options": _options(courses, filters.course)}
 
 
 def _report_links(prefix: str, as_of: date, t: dict[str, Any]) -> list[tuple[str, list]]:
@@ -78,8 +91,10 @@ def render_dashboard(session: Session, *, identity: Identity, scope: Scope,
                          filters=filters)
     trend_charts = {i.id: Markup(trend_svg(i, label=i.title_vi if lang == "vi" else i.title_en))
                     for i in goals.indicators}
-    choices = _choices(session, scope)
-    titles = {c.id: c.title for c in choices["courses"]}
+    courses = [(c, title) for c, title in session.execute(
+        select(Course.id, Course.title).order_by(Course.id))]
+    choices = _choices(session, scope, filters, courses)
+    titles = dict(courses)
     per_course = funnels(session, course_ids=[filters.course] if filters.course else None,
                          enterprise_ids=filters.enterprises if filters.enterprise is None
                          else frozenset({filters.enterprise}), park_id=filters.park)

@@ -113,13 +113,18 @@ class ProgressFacts:
         self.session, self.filters = session, filters
         self.course_tags = {cid: set(t) for cid, t in session.execute(
             select(Course.id, Course.tags))}
-        enterprise_query = _scoped(select(Enterprise.id, Enterprise.park_id), filters,
-                                   Enterprise.id, Enterprise.park_id)
-        self.enterprises = dict(session.execute(enterprise_query).all())
-        parks = set(session.scalars(select(Park.id)))
-        if filters.park or filters.enterprise or filters.enterprises is not None:
-            parks = set(self.enterprises.values())
-        self.parks = parks
+        # The shares' denominators, counted in the database: a province has thousands
+        # of enterprises, and only their numbers are needed.
+        in_scope = _scoped(select(func.count(Enterprise.id).label("enterprises"),
+                                  func.count(Enterprise.park_id.distinct()).label("parks")),
+                           filters, Enterprise.id, Enterprise.park_id).subquery()
+        enterprises, parks_in_scope, all_parks = session.execute(select(
+            in_scope.c.enterprises, in_scope.c.parks,
+            select(func.count()).select_from(Park).scalar_subquery())).one()
+        self.enterprise_count: int = enterprises
+        narrowed = filters.park or filters.enterprise or filters.enterprises is not None
+        # Unfiltered, every park counts, even one with no enterprise yet.
+        self.park_count: int = parks_in_scope if narrowed else all_parks
 
     def courses_tagged(self, tags: set[str]) -> list[str]:
         courses = [c for c, t in self.course_tags.items() if t & tags]
@@ -162,11 +167,11 @@ def values_at(indicator: Indicator, facts: ProgressFacts, days: list[date]) -> l
     kind = indicator.computation.kind
     if kind == "certified_trainees":
         return [float(n) for n in facts.reached_by(tags, "trainee", days)]
-    owner, universe = ("park", facts.parks) if kind == "parks_with_certified" \
-        else ("enterprise", facts.enterprises)
+    owner, universe = ("park", facts.park_count) if kind == "parks_with_certified" \
+        else ("enterprise", facts.enterprise_count)
     if not universe:
         return [0.0 for _ in days]
-    return [round(100.0 * n / len(universe), 2) for n in facts.reached_by(tags, owner, days)]
+    return [round(100.0 * n / universe, 2) for n in facts.reached_by(tags, owner, days)]
 
 
 def months_back(day: date, months: int) -> date:

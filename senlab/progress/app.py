@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 
 from senlab.progress import db
 from senlab.progress.auth import STATE_COOKIE, HubIdentityResolver, LoginRequired
+from senlab.progress.event_types import EventBatch
 from senlab.progress.goals import goals_path, load_goals
 from senlab.progress.metrics import ServiceMetrics
 from senlab.progress.routes import ROUTERS
@@ -40,7 +43,26 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=prefix)
     app.add_exception_handler(LoginRequired, _redirect_to_login)
+    _publish_schemas(app, EventBatch)
     return app
+
+
+def _publish_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
+    """Add the schemas of bodies that routes validate themselves to the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        document = generate()  # FastAPI keeps it in app.openapi_schema
+        if first:
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _redirect_to_login(request: Request, error: Exception) -> RedirectResponse:

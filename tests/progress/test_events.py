@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import func, select
 
 from senlab.progress.identity import Identity
-from senlab.progress.models import Certificate, CheckResult, Completion, Event, Grade
+from senlab.progress.models import Certificate, CheckResult, Completion, Course, Event, Grade
 from tests.progress.conftest import ADMIN, GRADER, course_event, event, in_session, post_events
 
 FLEET = Identity("fleet", kind="service")
@@ -148,3 +148,51 @@ def test_lab_evidence_is_kept_in_the_log(api, app):
         stored = session.scalars(select(Event)).one()
     assert stored.source == "grader"
     assert stored.data["detail"] == {"alarm": 3}
+
+
+def test_an_error_names_the_event_its_type_and_the_field(api, app):
+    bad = grade("an", "a2", 7)
+    bad["data"]["score"] = "seven"
+    response = api(GRADER, "POST", "/api/events", json={"events": [grade("an", "a1", 7), bad]})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "events", 1, "grade.recorded", "data", "score"]
+    assert count(app, Event) == 0
+
+
+def test_a_body_that_is_not_json_is_refused_and_says_so(api, app):
+    response = api(GRADER, "POST", "/api/events", content=b'{"events": [',
+                   headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert count(app, Event) == 0
+
+
+def test_a_poster_without_the_right_is_refused_before_its_body_is_read(api):
+    # A refused caller learns nothing about the schema from validation errors.
+    refused = Identity("an", groups=frozenset({"trainees"}))
+    assert api(refused, "POST", "/api/events", content=b"not json").status_code == 403
+    assert api(None, "POST", "/api/events", content=b"not json").status_code == 401
+
+
+def test_optional_data_takes_its_documented_default(api, app):
+    post_events(api, [event("course.published", "2026-01-01T00:00:00Z", course="c9")])
+    post_events(api, [event("course.completed", "2026-02-01T00:00:00Z", trainee="an",
+                            course="c9")])
+    with in_session(app) as session:
+        course = session.get(Course, "c9")
+        assert (course.title, course.tags, course.pass_percent) == ("", [], 50.0)
+        assert session.scalar(select(Completion.criteria)) == {"manual": True, "note": ""}
+
+
+def test_the_published_schema_describes_the_event_batch(api):
+    document = api.client.get(f"{api.prefix}/openapi.json").json()
+    body = document["paths"][f"{api.prefix}/api/events"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EventBatch"}
+    schemas = document["components"]["schemas"]
+    mapping = schemas["EventBatch"]["properties"]["events"]["items"]["discriminator"]["mapping"]
+    assert set(mapping) == {"course.published", "enrolment.created", "grade.recorded",
+                            "lab.started", "lab.check", "lab.evidence", "course.completed"}
+    assert schemas["GradeRecorded"]["required"] == ["course", "assignment", "trainee", "score",
+                                                    "max_score"]

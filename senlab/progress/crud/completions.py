@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from senlab.progress.crud.sql import chunks, insert_ignoring_conflicts, update_by_key
+from senlab.progress.crud.sql import among, chunks, insert_ignoring_conflicts, update_by_key
 from senlab.progress.event_types import EventIn
 from senlab.progress.models import (
     Certificate,
@@ -77,7 +77,7 @@ def _evaluate_part(session: Session, pairs: list[Pair],
                    criteria: dict[str, CourseCriteria]) -> None:
     done = set(session.execute(
         select(Completion.trainee_id, Completion.course_id)
-        .where(Completion.trainee_id.in_(sorted({t for t, _ in pairs})))))
+        .where(among(session, Completion.trainee_id, sorted({t for t, _ in pairs})))))
     # Only enrolments not yet complete, in courses that complete by themselves.
     pairs = [p for p in pairs if p not in done and p[1] in criteria
              and criteria[p[1]].automatic]
@@ -102,7 +102,7 @@ def _grades(session: Session, pairs: list[Pair]
     for trainee, course, assignment, score, max_score, at in session.execute(
             select(Grade.trainee_id, Grade.course_id, Grade.assignment, Grade.score,
                    Grade.max_score, Grade.recorded_at)
-            .where(Grade.trainee_id.in_(sorted({t for t, _ in pairs})),
+            .where(among(session, Grade.trainee_id, sorted({t for t, _ in pairs})),
                    Grade.course_id.in_(sorted({c for _, c in pairs})))):
         if (trainee, course) in wanted:
             grades[(trainee, course)][assignment] = (score, max_score, at)
@@ -120,7 +120,8 @@ def _check_results(session: Session, pairs: list[Pair], criteria: dict[str, Cour
     for trainee, lab, check, passed, at in session.execute(
             select(CheckResult.trainee_id, CheckResult.lab_id, CheckResult.check_id,
                    CheckResult.passed, CheckResult.checked_at)
-            .where(CheckResult.trainee_id.in_(trainees), CheckResult.lab_id.in_(labs))):
+            .where(among(session, CheckResult.trainee_id, trainees),
+                   CheckResult.lab_id.in_(labs))):
         results[trainee][(lab, check)] = (passed, at)
     return results
 
@@ -188,5 +189,6 @@ def record_manual_completions(session: Session, *, events: list[EventIn],
     done = set(session.execute(
         select(Completion.trainee_id, Completion.course_id)
         .where(tuple_(Completion.trainee_id, Completion.course_id).in_(list(latest)))))
-    _complete(session, [(pair, item.occurred_at, {"manual": True, "note": item.data["note"]})
+    _complete(session, [(pair, item.occurred_at,
+                         {"manual": True, "note": item.data.get("note", "")})
                         for pair, item in latest.items() if pair not in done])

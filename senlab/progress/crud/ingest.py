@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from senlab.progress.crud.completions import evaluate_completions, record_manual_completions
 from senlab.progress.crud.sql import (
-    chunks,
+    among,
     execute_many,
     insert_ignoring_conflicts,
     upsert_latest,
@@ -22,16 +23,14 @@ from senlab.progress.models import CheckResult, Course, Enrolment, Event, Grade,
 Pair = tuple[int, str]
 
 
-def ingest_batch(session: Session, *, events: list[EventIn], source: str,
+def ingest_batch(session: Session, *, events: Sequence[EventIn], source: str,
                  received_at: datetime) -> tuple[int, int]:
     """Store the batch's new events and apply them; return (accepted, duplicates)."""
     unique: dict[str, EventIn] = {}
     for item in events:
         unique.setdefault(str(item.id), item)
     ids = list(unique)
-    known: set[str] = set()
-    for part in chunks(ids):
-        known.update(session.scalars(select(Event.id).where(Event.id.in_(part))))
+    known = set(session.scalars(select(Event.id).where(among(session, Event.id, ids))))
     new = [item for key, item in unique.items() if key not in known]
     if new:
         execute_many(session, insert(Event), [
@@ -43,7 +42,7 @@ def ingest_batch(session: Session, *, events: list[EventIn], source: str,
     return len(new), len(events) - len(new)
 
 
-def apply_events(session: Session, *, events: list[EventIn]) -> None:
+def apply_events(session: Session, *, events: Sequence[EventIn]) -> None:
     """Update courses, enrolments, grades, checks and completions from `events`."""
     by_type: dict[str, list[EventIn]] = defaultdict(list)
     for item in events:
@@ -69,12 +68,12 @@ def _publish_courses(session: Session, events: list[EventIn]) -> list[str]:
     for item in sorted(events, key=lambda e: e.occurred_at):
         latest[item.data["course"]] = item.data
     for course_id, data in latest.items():
-        session.merge(Course(id=course_id, title=data["title"], tags=data["tags"],
-                             assignments=data["assignments"],
-                             pass_percent=data["pass_percent"]))
-        for lab in data["labs"]:
-            session.merge(Lab(id=lab["id"], course_id=course_id, title=lab["title"],
-                              checks=lab["checks"]))
+        session.merge(Course(id=course_id, title=data.get("title", ""),
+                             tags=data.get("tags", []), assignments=data.get("assignments", []),
+                             pass_percent=data.get("pass_percent", 50.0)))
+        for lab in data.get("labs", []):
+            session.merge(Lab(id=lab["id"], course_id=course_id, title=lab.get("title", ""),
+                              checks=lab.get("checks", [])))
     session.flush()
     return list(latest)
 
@@ -87,9 +86,9 @@ def _lab_courses(session: Session, by_type: dict[str, list[EventIn]]) -> dict[st
             mapping.setdefault(item.data["lab"], item.data["course"])
     labs = {item.data["lab"] for kind in ("lab.started", "lab.check")
             for item in by_type[kind]}
-    for part in chunks(sorted(labs)):
+    if labs:
         mapping.update(session.execute(
-            select(Lab.id, Lab.course_id).where(Lab.id.in_(part))).all())
+            select(Lab.id, Lab.course_id).where(among(session, Lab.id, sorted(labs)))).all())
     courses = {item.data["course"] for kind in ("enrolment.created", "grade.recorded",
                                                "course.completed") for item in by_type[kind]}
     courses.update(mapping.values())
@@ -102,20 +101,21 @@ def _lab_courses(session: Session, by_type: dict[str, list[EventIn]]) -> dict[st
     return mapping
 
 
-def _ensure_trainees(session: Session, events: list[EventIn]) -> dict[str, int]:
+def _ensure_trainees(session: Session, events: Sequence[EventIn]) -> dict[str, int]:
     """Map usernames to trainee ids; a trainee not in the roster yet is added bare."""
     names = sorted({item.data["trainee"] for item in events if "trainee" in item.data})
-    ids: dict[str, int] = {}
-    for part in chunks(names):
-        ids.update(session.execute(
-            select(Trainee.username, Trainee.id).where(Trainee.username.in_(part))).all())
+    if not names:
+        return {}
+    ids: dict[str, int] = dict(session.execute(
+        select(Trainee.username, Trainee.id)
+        .where(among(session, Trainee.username, names))).all())
     missing = [name for name in names if name not in ids]
     if missing:
         insert_ignoring_conflicts(session, Trainee, (
             {"username": name, "full_name": ""} for name in missing), keys=["username"])
-        for part in chunks(missing):
-            ids.update(session.execute(select(Trainee.username, Trainee.id)
-                                       .where(Trainee.username.in_(part))).all())
+        ids.update(session.execute(
+            select(Trainee.username, Trainee.id)
+            .where(among(session, Trainee.username, missing))).all())
     return ids
 
 
@@ -131,9 +131,12 @@ def _ensure_enrolments(session: Session, by_type: dict[str, list[EventIn]],
             pair = (trainee_ids[item.data["trainee"]], course)
             first_seen[pair] = min(first_seen.get(pair, item.occurred_at), item.occurred_at)
     existing: set[Pair] = set()
-    for part in chunks(sorted({trainee for trainee, _ in first_seen})):
-        existing.update(session.execute(select(Enrolment.trainee_id, Enrolment.course_id)
-                                        .where(Enrolment.trainee_id.in_(part))))
+    if first_seen:
+        trainees = sorted({trainee for trainee, _ in first_seen})
+        # Plain tuples: a Row compares equal to a tuple, but far more slowly.
+        existing.update((trainee, course) for trainee, course in session.execute(
+            select(Enrolment.trainee_id, Enrolment.course_id)
+            .where(among(session, Enrolment.trainee_id, trainees))))
     insert_ignoring_conflicts(session, Enrolment, (
         {"trainee_id": trainee, "course_id": course, "enrolled_at": at}
         for (trainee, course), at in first_seen.items() if (trainee, course) not in existing),

@@ -7,13 +7,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam
+from sqlalchemy import ColumnElement, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 # Stays under SQLite's and PostgreSQL's limits on bound parameters per statement.
 CHUNK = 500
+# One encoder for all: json.dumps with options builds a new encoder on every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -31,8 +33,20 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise RuntimeError(f"unsupported database dialect {name!r} (use SQLite or PostgreSQL)")
 
 
-# One encoder for all: json.dumps with options builds a new encoder on every call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN values``, bound as one parameter however many values there are.
+
+    An expanding IN list binds one parameter per value, and SQLAlchemy's work per bound
+    value costs more than the lookup itself; one JSON array (SQLite's ``json_each``) or
+    one array (PostgreSQL's ``= ANY``) costs the same for ten values or ten thousand.
+    """
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    listed = func.json_each(bindparam(None, _ENCODE(values))).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
 
 
 def _json(value: Any) -> Any:
@@ -66,14 +80,15 @@ def execute_many(session: Session, statement: Any, rows: list[dict[str, Any]]) -
     dialect = connection.dialect
     compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
     names = list(compiled.positiontup) if compiled.positional else list(rows[0])
-    converters = [(n, _converter(dialect.name, rows, n)) for n in names]
-    plain = [(n, c) for n, c in converters if c is None]
-    if compiled.positional:
-        params: list[Any] = [tuple(row[n] if c is None else c(row[n]) for n, c in converters)
-                             for row in rows]
-    else:
-        params = [{**{n: row[n] for n, _ in plain},
-                   **{n: c(row[n]) for n, c in converters if c is not None}} for row in rows]
+    # Column by column: one list per column, converted in one pass, then zipped into rows.
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        convert = _converter(dialect.name, rows, name)
+        columns.append(values if convert is None else [convert(v) for v in values])
+    params: list[Any] = list(zip(*columns, strict=True))
+    if not compiled.positional:
+        params = [dict(zip(names, values, strict=True)) for values in params]
     connection.exec_driver_sql(compiled.string, params)
 
 

@@ -57,3 +57,18 @@ def test_an_unknown_check_is_named_with_the_file_the_field_and_the_id(tmp_path: 
     assert problem.cell == "assignments.mqtt-telemetry.checks"
     assert problem.reason.startswith("unknown check 'fly-away': labs/iot101-sensors/lab.yaml")
     assert "ping-station" in problem.reason  # the checks it could have named
+
+
+def test_the_command_line_shows_the_unknown_check_in_its_problem_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from senlab.cli import main
+
+    monkeypatch.setenv("SENLAB_HOME", str(tmp_path / "home"))
+    folder = demo_copy(tmp_path, "[ping-station, slow-down-air]", "[ping-station, fly-away]")
+
+    code = main(["course", "--courses-dir", str(folder.parent), "validate", "iot101"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "iot101: 1 problem(s)" in out and "fly-away" in out

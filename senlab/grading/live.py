@@ -71,10 +71,6 @@ class LiveError(RuntimeError):
     """The live lab could not be started; the text says why."""
 
 
-def _quiet(step: str, done: int, total: int) -> None:
-    """The progress callback when nobody watches."""
-
-
 class LiveLab:
     """A private broker and an in-process fleet running one lab for one trainee."""
 
@@ -114,7 +110,7 @@ class LiveLab:
         self.thread = threading.Thread(target=self.loop.run_forever, name="senlab-live-fleet",
                                        daemon=True)
         self.thread.start()
-        self._call(self._start_fleet())
+        self._call_or_fail(self._start_fleet())
 
     async def _start_fleet(self) -> None:
         assert self.broker is not None
@@ -140,7 +136,7 @@ class LiveLab:
 
     def restart(self) -> None:
         """Stop the trainee's lab and start it again: fresh devices, no evidence."""
-        self._call(self._restart())
+        self._call_or_fail(self._restart())
 
     async def _restart(self) -> None:
         assert self.fleet is not None
@@ -197,6 +193,12 @@ class LiveLab:
     def _call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
         assert self.loop is not None
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def _call_or_fail(self, coroutine: Coroutine[Any, Any, None], timeout: float = 60) -> None:
+        try:
+            self._call(coroutine, timeout)
+        except TimeoutError as error:
+            raise LiveError(f"the lab {self.spec.id} did not start within {timeout:g} s") from error
 
 
 class _LiveClient(NotebookClient):
@@ -347,7 +349,7 @@ def validate_live(
     """
     assert assignment.lab is not None
     options = options or LiveOptions()
-    progress = progress or _quiet
+    progress = progress or (lambda step, done, total: None)
     spec = load_lab(settings.repo_root / "labs" / assignment.lab / "lab.yaml")
     with tempfile.TemporaryDirectory(prefix="senlab-live-") as scratch:
         folder = Path(scratch)

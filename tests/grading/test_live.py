@@ -161,3 +161,16 @@ def test_in_the_sandbox_the_live_cells_raise_and_cost_the_solution_nothing(
     [error] = [o for o in cells["live-connect"].outputs if o.output_type == "error"]
     assert error.ename == "LabError" and "SENLAB_MQTT_USERNAME" in error.evalue
     assert all(not o.get("output_type") == "error" for o in cells["q3-tests"].outputs)
+
+
+def test_a_broker_that_cannot_start_is_one_problem_naming_the_reason(tmp_path: Path) -> None:
+    from senlab.courses import load_course
+    from senlab.grading.live import validate_live
+
+    settings = Settings(home=tmp_path, mosquitto="no-such-mosquitto")
+    assignment = load_course(REPO_ROOT / "courses" / "iot101").assignment("mqtt-telemetry")
+
+    [problem] = validate_live(settings, tmp_path / "source", tmp_path / "release", assignment)
+
+    assert (problem.file, problem.cell) == ("source/mqtt-telemetry", "(live lab)")
+    assert problem.reason.startswith("the private broker did not start: Mosquitto is not")

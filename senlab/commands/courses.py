@@ -83,17 +83,20 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 def validation_progress(course: str) -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress line for one course's validation, and the callback that moves it.
 
-    Steps without a count (publishing, the sandbox, starting the live lab) show a pulsing
-    bar; the live runs count cells, and the checks count those that pass.
+    Each step gets its own line, replacing the last: steps without a count (publishing,
+    the sandbox, starting the live lab) pulse; live runs count cells, checks count passes.
     """
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=20),
                MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(f"Validating {course}", total=None)
+        shown, task = "", bar.add_task(f"{course}: validating", total=None)
 
         def report(step: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{course}: {step}", completed=done,
-                       total=total or None)
+            nonlocal shown, task
+            if step != shown:
+                bar.remove_task(task)
+                shown, task = step, bar.add_task(f"{course}: {step}", total=total or None)
+            bar.update(task, completed=done, total=total or None)
 
         yield report
 

@@ -243,7 +243,7 @@ def run_notebook(
 
     def on_cell_start(cell: Any, cell_index: int) -> None:
         run.stopped_at = cell_label(cell, cell_index)
-        progress(f"{step}: {path.name}, cell {cell_index + 1}/{total}", cell_index, total)
+        progress(f"{step}: {path.name}", cell_index, total)
 
     client.on_cell_start = on_cell_start
     log = path.parent / f"{path.stem}.kernel.log"
@@ -380,15 +380,18 @@ def _solution_then_blank(
         home = folder / f"{version}-home"
         home.mkdir()
         env = live.kernel_environment(home)
-        step = f"{assignment.id}: {version}, live"
+        step = f"{assignment.id}: {version} live"
         for name in names:
             run = run_notebook(work / name, f"source/{assignment.id}/{name}", env,
                                timeout=options.cell_timeout, progress=progress, step=step)
             problems += (solution_problems if version == "solution" else blank_problems)(
                 run, reported)
         if assignment.checks:
+            def prefixed(step: str, done: int, total: int) -> None:
+                progress(f"{assignment.id}: {step}", done, total)
+
             problems += _check_problems(live, where, version, assignment.checks, options,
-                                        progress)
+                                        prefixed)
     return problems
 
 
@@ -403,7 +406,7 @@ def _check_problems(
                     f"{options.check_timeout:g} s: {(results[check].message or {}).get('en')}")
             for check in wanted if not results[check].passed
         ]  # fmt: skip
-    progress(f"blank: watching checks {', '.join(wanted)}", 0, 0)
+    progress(f"blank, watching checks {', '.join(wanted)}", 0, 0)
     return [
         Problem(where, f"check {check}", "the blank notebook passes it: the check is "
                 "earned for nothing")

@@ -79,14 +79,14 @@ def validate_course(
         return problems
     with tempfile.TemporaryDirectory(prefix="senlab-validate-") as scratch:
         trial = settings.model_copy(update={"home": Path(scratch)})
-        progress(f"{course.id}: generating and releasing with nbgrader", 0, 0)
+        progress("generating and releasing with nbgrader", 0, 0)
         try:
             publish(trial, course.id, courses_dir=folder.parent)
         except CourseError as error:
             return [Problem(error.file, error.where, error.reason)]
         found: list[Problem] = []
         for assignment in course.assignments:
-            progress(f"{assignment.id}: autograding solution and blank in the sandbox", 0, 0)
+            progress(f"{assignment.id}: solution and blank in the sandbox", 0, 0)
             sandboxed = _check_assignment(trial, course, assignment.id, folder, workers)
             found += sandboxed
             if assignment.lab:

@@ -107,7 +107,8 @@ class Filters:
 
 
 class ProgressFacts:
-    """The scope the filters give: the courses per tag, the enterprises and parks in it."""
+    """The scope the filters give: the courses per tag, and how many enterprises and
+    parks it holds (the shares' denominators)."""
 
     def __init__(self, session: Session, filters: Filters):
         self.session, self.filters = session, filters

@@ -20,6 +20,7 @@ Run: .venv/bin/python bench/progress.py [--skip-postgres] [--trainees N]
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -75,6 +76,7 @@ def serve(port: int, url: str) -> None:
 
     app = create_app(Settings(home=Path(tempfile.mkdtemp()), database_url=url))
     app.dependency_overrides[current_identity] = lambda: Identity("grader", kind="service")
+    gc.freeze()  # as senlab.progress.__main__ does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 

@@ -31,14 +31,14 @@ def ingest_batch(session: Session, *, events: Sequence[EventIn], source: str,
         unique.setdefault(str(item.id), item)
     ids = list(unique)
     known = set(session.scalars(select(Event.id).where(among(session, Event.id, ids))))
-    new = [item for key, item in unique.items() if key not in known]
+    new = {key: item for key, item in unique.items() if key not in known}
     if new:
         execute_many(session, insert(Event), [
-            {"id": str(item.id), "type": item.type, "source": source,
+            {"id": key, "type": item.type, "source": source,
              "occurred_at": item.occurred_at, "received_at": received_at, "data": item.data}
-            for item in new
+            for key, item in new.items()
         ])
-        apply_events(session, events=new)
+        apply_events(session, events=list(new.values()))
     return len(new), len(events) - len(new)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SAWarning
 
 from senlab.grading.autograde import GradeResult, grade_submission
 from senlab.grading.sandbox import SandboxPolicy, default_policy
@@ -50,6 +53,9 @@ def submitted_trainees(settings: Settings, course_id: str, assignment_id: str) -
 
 
 def _init_worker(settings: Settings, slots, policy: SandboxPolicy | None) -> None:  # noqa: ANN001
+    # nbgrader's gradebook trips SQLAlchemy 2's cascade warnings on every submission: they
+    # say nothing about the submission and would bury a grading run's own output.
+    warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
     slot = slots.get()
     _worker["settings"] = settings
     base = policy or default_policy(settings)

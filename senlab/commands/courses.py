@@ -71,8 +71,9 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             continue
         failed += 1
         table = Table(title=f"{name}: {len(problems)} problem(s)")
+        # Names are folded, never cut: the file and cell are what the author goes to fix.
         for column in ("file", "cell", "reason"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for problem in problems:
             table.add_row(str(problem.file), str(problem.cell), str(problem.reason))
         console.print(table)

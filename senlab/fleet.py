@@ -1,7 +1,7 @@
 """The device fleet as a hub-managed service, and the client that controls it.
 
 `python -m senlab.fleet` turns the settings into the fleet's files (its broker password,
-its control token) and runs `lab_devices.service`, which stays free of `senlab`. The
+its control token) and runs `lab_devices.fleet.service`, which stays free of `senlab`. The
 fleet's own hub token (JUPYTERHUB_API_TOKEN, given by the hub) is what it posts lab
 events to the progress service with.
 """
@@ -61,7 +61,7 @@ def write_secret_file(path: Path, value: str) -> Path:
 
 
 def service_arguments(settings: Settings) -> list[str]:
-    """`lab_devices.service`'s arguments; secrets go in 0600 files, not on the command line."""
+    """`lab_devices.fleet.service`'s arguments; secrets go in 0600 files, not on argv."""
     secrets_dir = settings.home / "secrets"
     run_dir = settings.home / "run"  # per-start files, derived from the secrets or the hub
     broker = BrokerAccounts(settings).service("fleet")
@@ -88,7 +88,7 @@ def service_arguments(settings: Settings) -> list[str]:
 
 
 def main() -> None:
-    from lab_devices import service
+    from lab_devices.fleet import service
 
     service.main(service_arguments(get_settings()))
 

@@ -164,7 +164,7 @@ def connect(lab: str, *, settings: Settings | None = None) -> Lab:
 
 def _lab_devices(settings: Settings, lab: str, topic_root: str) -> list[dict[str, Any]]:
     """The lab's devices as `start` describes them: id, model, topic, commands."""
-    from lab_devices.labfile import LabFileError, load_lab
+    from lab_devices.labs.labfile import LabFileError, load_lab
     from lab_devices.models import MODELS
 
     if not LAB_ID.match(lab):

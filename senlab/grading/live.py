@@ -39,12 +39,12 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from lab_devices.checks import CheckResult
-from lab_devices.fleet import Fleet, FleetError
-from lab_devices.labfile import LabSpec, load_lab
-from lab_devices.link import BrokerConfig
-from lab_devices.local_broker import FLEET_USER, LocalBroker
-from lab_devices.service import connection_factory
+from lab_devices.fleet.runtime import Fleet, FleetError
+from lab_devices.fleet.service import connection_factory
+from lab_devices.labs.checks import CheckResult
+from lab_devices.labs.labfile import LabSpec, load_lab
+from lab_devices.mqtt.connection import BrokerConfig
+from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker
 from senlab.grading.validate import Problem
 
 if TYPE_CHECKING:

@@ -96,7 +96,7 @@ def validate_course(
 
 def _lab_problems(settings: Settings, course_yaml: Path, assignment: Assignment) -> list[Problem]:
     """The assignment's lab must exist, be valid and have every check it lists."""
-    from lab_devices.labfile import LabFileError, load_lab
+    from lab_devices.labs.labfile import LabFileError, load_lab
 
     if not assignment.lab:
         return []

@@ -13,7 +13,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from lab_devices.labfile import load_lab
+from lab_devices.labs.labfile import load_lab
 from senlab.grading.live import LiveLab, NotebookRun, blank_problems, solution_problems
 from senlab.lab import LabError, connect
 from senlab.settings import REPO_ROOT, Settings

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lab_devices.base import Device
+from lab_devices.device.base import Device
 
 VIETNAM = timezone(timedelta(hours=7))
 # Monday 2 March 2026, 00:00 in Vietnam: dry season, a working day.

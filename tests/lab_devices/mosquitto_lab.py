@@ -1,6 +1,6 @@
 """What the fleet-against-Mosquitto tests share: accounts, a broker, a running fleet, waits.
 
-The broker runs from a temporary config on a free port (``lab_devices.local_broker``) with
+The broker runs from a temporary config on a free port (``lab_devices.mqtt.local_broker``) with
 passwords and ACLs; the fleet hosts every lab in ``labs/`` and ticks until it is closed.
 """
 
@@ -13,11 +13,11 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from lab_devices.fleet import Fleet
-from lab_devices.labfile import load_labs
-from lab_devices.link import BrokerConfig
-from lab_devices.local_broker import FLEET_USER, LocalBroker
-from lab_devices.service import connection_factory
+from lab_devices.fleet.runtime import Fleet
+from lab_devices.fleet.service import connection_factory
+from lab_devices.labs.labfile import load_labs
+from lab_devices.mqtt.connection import BrokerConfig
+from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker
 
 LABS = Path(__file__).resolve().parents[2] / "labs"
 PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw", "binh": "binh-pw"}

@@ -1,0 +1,1 @@
+"""MQTT: the codec, the asyncio connection, the fake link, Sparkplug B, a local Mosquitto."""

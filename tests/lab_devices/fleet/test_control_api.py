@@ -1,0 +1,128 @@
+"""The fleet's HTTP control API, on the in-memory broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lab_devices.fleet.control import create_control_app
+from lab_devices.fleet.runtime import Fleet
+from lab_devices.labs.labfile import load_labs
+from lab_devices.mqtt.fake import FakeBroker
+
+LABS = Path(__file__).resolve().parents[3] / "labs"
+TOKEN = "control-token-for-tests-0123456789"
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def broker() -> FakeBroker:
+    return FakeBroker()
+
+
+@pytest.fixture
+async def client(broker):
+    fleet = Fleet(broker.connect, load_labs(LABS))
+    app = create_control_app(fleet, TOKEN)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fleet",
+                                 headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        yield client
+
+
+async def test_a_request_without_the_token_is_refused(client):
+    response = await client.get("/labs", headers={"Authorization": ""})
+    assert response.status_code == 401
+    assert "bearer token" in response.json()["detail"]
+
+
+async def test_a_request_with_a_wrong_token_is_refused(client):
+    response = await client.post("/trainees/an/labs/iot101-sensors/start",
+                                 headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 401
+
+
+async def test_health_needs_no_token(client):
+    response = await client.get("/health", headers={"Authorization": ""})
+    assert response.json() == {"ok": True, "labs": 0, "devices": 0}
+
+
+async def test_labs_lists_the_shipped_labs(client):
+    labs = (await client.get("/labs")).json()
+    ids = [lab["id"] for lab in labs]
+    assert "iot101-sensors" in ids and "energy-basics" in ids
+    iot = labs[ids.index("iot101-sensors")]
+    assert iot["title"]["vi"] and iot["devices"][0] == {"id": "air-1", "model": "air_quality"}
+
+
+async def test_start_returns_the_topic_root_and_devices_and_is_idempotent(client, broker):
+    first = await client.post("/trainees/an/labs/iot101-sensors/start")
+    second = await client.post("/trainees/an/labs/iot101-sensors/start")
+    assert first.status_code == 200 and first.json() == second.json()
+    body = first.json()
+    assert body["topic_root"] == "labs/an/iot101-sensors"
+    assert [d["id"] for d in body["devices"]] == ["air-1", "effluent-1"]
+    assert "ping" in body["devices"][0]["commands"]
+    assert len(broker.connections) == 2
+
+
+async def test_check_returns_passed_and_messages(client, broker):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    broker.publish("labs/an/iot101-sensors/air-1/cmd", b'{"id": 1, "action": "ping"}', qos=1)
+    body = (await client.get("/trainees/an/labs/iot101-sensors/check")).json()
+    assert body["passed"] == 1 and body["total"] == 5
+    first, second = body["checks"][:2]
+    assert first["id"] == "ping-station" and first["passed"] and first["message"] is None
+    assert not second["passed"] and second["message"]["en"]
+
+
+async def test_stop_then_show_is_not_found(client):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    assert (await client.post("/trainees/an/labs/iot101-sensors/stop")).json() == {
+        "stopped": True}
+    response = await client.get("/trainees/an/labs/iot101-sensors")
+    assert response.status_code == 404 and "not running" in response.json()["detail"]
+
+
+async def test_an_unknown_lab_is_404_naming_the_labs(client):
+    response = await client.post("/trainees/an/labs/nope/start")
+    assert response.status_code == 404
+    assert "no lab 'nope'" in response.json()["detail"]
+
+
+async def test_a_bad_trainee_name_is_422(client):
+    response = await client.post("/trainees/An%20Nguyen/labs/iot101-sensors/start")
+    assert response.status_code == 422 and "not a valid name" in response.json()["detail"]
+
+
+async def test_check_of_a_lab_not_started_is_404(client):
+    response = await client.get("/trainees/an/labs/iot101-sensors/check")
+    assert response.status_code == 404
+
+
+async def test_inject_a_fault(client):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    response = await client.post("/trainees/an/labs/iot101-sensors/devices/air-1/faults",
+                                 json={"kind": "stuck", "channel": "co"})
+    assert response.status_code == 200 and response.json()["injected"]["kind"] == "stuck"
+
+
+async def test_inject_a_bad_fault_names_the_field(client):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    response = await client.post("/trainees/an/labs/iot101-sensors/devices/air-1/faults",
+                                 json={"kind": "stuck", "probability": 3})
+    assert response.status_code == 422 and "probability" in response.json()["detail"]
+
+
+async def test_inject_into_an_unknown_device_is_an_error(client):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    response = await client.post("/trainees/an/labs/iot101-sensors/devices/zz/faults",
+                                 json={"kind": "offline"})
+    assert response.status_code == 400 and "no device 'zz'" in response.json()["detail"]
+
+
+def test_a_short_token_is_refused(broker):
+    with pytest.raises(ValueError, match="at least 16"):
+        create_control_app(Fleet(broker.connect, {}), "short")

@@ -1,0 +1,139 @@
+"""The fleet as the service the progress service calls: a real process, broker and HTTP.
+
+Starts ``python -m lab_devices.fleet.service`` against a private Mosquitto, drives its control
+API with a bearer token, and receives its events on a small HTTP server standing in for
+the progress service's ``POST /api/events``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import httpx
+import paho.mqtt.client as mqtt
+import pytest
+
+from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker, free_port
+
+REPO = Path(__file__).resolve().parents[3]
+PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw"}
+TOKEN = "service-control-token-0123456789"
+EVENTS_TOKEN = "events-token-0123456789"
+pytestmark = pytest.mark.integration
+
+
+class EventSink(BaseHTTPRequestHandler):
+    """Records posted event batches; answers as the progress service does."""
+
+    batches: list[dict] = []
+    tokens: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).batches.append(body)
+        type(self).tokens.append(self.headers.get("Authorization", ""))
+        answer = json.dumps({"accepted": len(body["events"]), "duplicates": 0}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def wait_for(condition, what: str, timeout: float = 40.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def stack(tmp_path):
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "mqtt").write_text(PASSWORDS[FLEET_USER])
+    (secrets / "token").write_text(TOKEN)
+    (secrets / "events").write_text(EVENTS_TOKEN)
+    sink = HTTPServer(("127.0.0.1", 0), EventSink)
+    EventSink.batches, EventSink.tokens = [], []
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    with LocalBroker(tmp_path / "broker", PASSWORDS) as broker:
+        control_port = free_port()
+        service = subprocess.Popen([
+            sys.executable, "-m", "lab_devices.fleet.service", "--labs", str(REPO / "labs"),
+            "--mqtt-port", str(broker.port), "--mqtt-password-file", str(secrets / "mqtt"),
+            "--control-port", str(control_port), "--token-file", str(secrets / "token"),
+            "--events-url", f"http://127.0.0.1:{sink.server_port}/api/events",
+            "--events-token-file", str(secrets / "events"), "--log-level", "WARNING",
+        ], cwd=tmp_path)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{control_port}",
+                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        try:
+            wait_for(lambda: _healthy(client), "the control API")
+            yield broker, client
+        finally:
+            client.close()
+            service.terminate()
+            service.wait(timeout=15)
+            sink.shutdown()
+
+
+def _healthy(client: httpx.Client) -> bool:
+    try:
+        return client.get("/health").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_start_check_stop_through_the_control_api(stack):
+    broker, client = stack
+    seen: list[tuple[str, bytes]] = []
+    trainee = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="nb-an")
+    trainee.username_pw_set("an", PASSWORDS["an"])
+    trainee.on_message = lambda c, u, m: seen.append((m.topic, m.payload))
+    trainee.on_connect = lambda c, u, f, rc, p: c.subscribe("labs/an/#", 1)
+    trainee.connect("127.0.0.1", broker.port)
+    trainee.loop_start()
+    try:
+        started = client.post("/trainees/an/labs/energy-basics/start")
+        assert started.status_code == 200
+        root = started.json()["topic_root"]
+        assert root == "labs/an/energy-basics"
+        wait_for(lambda: any(t == f"{root}/meter-1/telemetry" for t, _ in seen), "telemetry")
+        trainee.publish(f"{root}/meter-1/cmd", b'{"id": 1, "action": "read_registers"}', qos=1)
+        wait_for(lambda: any(t == f"{root}/meter-1/reply" for t, _ in seen), "the reply")
+        checks = client.get("/trainees/an/labs/energy-basics/check").json()
+        assert checks["checks"][0] == {
+            "id": "read-registers", "passed": True, "message": None,
+            "title": {"vi": "Đọc các thanh ghi điện năng của công tơ",
+                      "en": "Read the meter's energy registers"}}
+        assert client.post("/trainees/an/labs/energy-basics/stop").json() == {"stopped": True}
+        wait_for(lambda: (f"{root}/meter-1/status", b"offline") in seen, "status offline")
+    finally:
+        trainee.loop_stop()
+        trainee.disconnect()
+    events = wait_for(lambda: [e for b in EventSink.batches for e in b["events"]
+                               if e["type"] == "lab.check"], "posted check results")
+    kinds = {e["type"] for b in EventSink.batches for e in b["events"]}
+    assert {"lab.started", "lab.evidence", "lab.check"} <= kinds
+    assert events[0]["data"]["check"] == "read-registers"
+    assert set(EventSink.tokens) == {f"Bearer {EVENTS_TOKEN}"}
+
+
+def test_the_control_api_refuses_a_wrong_token(stack):
+    _, client = stack
+    response = client.post("/trainees/an/labs/energy-basics/start",
+                           headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401

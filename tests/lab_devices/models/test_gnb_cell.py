@@ -1,0 +1,152 @@
+"""The 5G cell (gNB): load from its users, configuration commands as evidence, its faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab_devices.device.base import InvalidSettings
+from lab_devices.device.faults import Fault
+from lab_devices.models.gnb_cell import GnbCell, arfcn_mhz
+from lab_devices.models.ue_modem import UeModem
+
+N_RB_100_MHZ_30_KHZ = 273  # TS 38.101-1 Table 5.3.2-1
+
+
+def gnb(monday: float, lab: str = "", **params) -> GnbCell:
+    return GnbCell("gnb-1", {"seed": 5, **params}, trainee="t" if lab else "", lab=lab,
+                   started_at=monday)
+
+
+def test_load_figures_stay_within_their_ranges(monday, drive):
+    for d in drive(gnb(monday, background_ues=10), monday, 1800, step=30):
+        assert 0 <= d["prb_util"] <= 100 and 0 <= d["prbs_used"] <= N_RB_100_MHZ_30_KHZ
+        assert 0 <= d["connected_ues"] <= 10 and 0 <= d["cqi"] <= 15
+        assert 0 <= d["throughput"] <= d["demand"] + 1e-6
+        assert d["cell"] == "FEED-2" and d["on_air"] is True and d["band"] == "n78"
+
+
+def test_more_demand_takes_more_prbs(monday, drive):
+    light = drive(gnb(monday, ue_demand_mbps=5), monday, 300, step=30)
+    heavy = drive(gnb(monday, ue_demand_mbps=60), monday, 300, step=30)
+    assert sum(d["prb_util"] for d in heavy) > 3 * sum(d["prb_util"] for d in light)
+    assert max(d["prb_util"] for d in light) < 20
+
+
+def test_the_lab_modem_counts_among_the_connected_users(monday, drive):
+    cell = gnb(monday, lab="count", cell="FEED-1", background_ues=0)
+    assert drive(cell, monday, 0)[0]["connected_ues"] == 0
+    UeModem("ue", {"seed": 1}, trainee="t", lab="count", started_at=monday).tick(monday)
+    assert drive(cell, monday + 1, 0)[0]["connected_ues"] == 1
+
+
+def test_set_tilt_is_evidence_and_reaches_the_network(monday, send):
+    cell = gnb(monday, cell="T1-A")
+    assert cell.state()["matches_plan"] is True
+    reply = send(cell, "set_tilt", degrees=14.0)
+    assert reply == {"id": 1, "ok": True, "tilt_deg": 14.0, "planned_tilt_deg": 6.0}
+    assert cell.network.cell("T1-A").tilt_deg == 14.0 and cell.state()["matches_plan"] is False
+    change = next(e for e in cell.evidence if e.action == "setpoint_changed")
+    assert change.detail == {"setpoint": "tilt_deg", "from": 6.0, "to": 14.0, "cell": "T1-A"}
+    send(cell, "set_tilt", degrees=6.0)
+    assert cell.state()["matches_plan"] is True and cell.network.faults_of("T1-A") == {}
+
+
+def test_a_wrong_tilt_param_is_fixed_with_set_tilt(monday, send):
+    cell = gnb(monday, cell="T1-A", tilt_deg=20)
+    assert cell.network.cell("T1-A").tilt_deg == 20 and not cell.state()["matches_plan"]
+    send(cell, "set_tilt", degrees=6)
+    assert cell.state()["matches_plan"]
+
+
+def test_a_wrong_power_lowers_what_the_modems_measure(monday, drive, send):
+    cell = gnb(monday, lab="power", cell="FEED-1", tx_power_dbm=14)
+    beside_the_cell = [[620, 700, 60], [630, 700, 60]]
+    ue = UeModem("ue", {"seed": 2, "measurement_sigma_db": 0, "route": beside_the_cell},
+                 trainee="t", lab="power", started_at=monday)
+    weak = drive(ue, monday, 0)[0]
+    assert send(cell, "set_power", dbm=24.0)["tx_power_dbm"] == 24.0
+    strong = drive(ue, monday + 1, 0)[0]
+    assert weak["serving_cell"] == strong["serving_cell"] == "FEED-1"
+    assert strong["rsrp"] == pytest.approx(weak["rsrp"] + 10, abs=0.11)
+
+
+def test_disable_takes_the_cell_off_the_air_and_enable_restores_it(monday, drive, send):
+    cell = gnb(monday, lab="onoff")
+    assert send(cell, "disable") == {"id": 1, "ok": True, "enabled": False, "changed": True}
+    d = drive(cell, monday, 0)[0]
+    assert d["on_air"] is False and d["prb_util"] == 0 and d["connected_ues"] == 0
+    assert "FEED-2" in cell.network.off_air
+    assert send(cell, "enable")["changed"] is True
+    assert drive(cell, monday + 1, 0)[0]["on_air"] is True
+    assert [e.action for e in cell.evidence if e.action.startswith("cell_")] == [
+        "cell_disabled", "cell_enabled"]
+
+
+def test_an_offline_fault_is_a_cell_outage(monday, drive):
+    cell = GnbCell("gnb-1", {"seed": 5}, trainee="t", lab="outage", started_at=monday,
+                   faults=[Fault("offline", at=60, duration=120)])
+    drive(cell, monday, 0)
+    assert "FEED-2" not in cell.network.off_air
+    messages = cell.tick(monday + 90)
+    assert [m.payload for m in messages if m.topic == "status"] == [b"offline"]
+    assert "FEED-2" in cell.network.off_air
+    cell.tick(monday + 200)
+    assert "FEED-2" not in cell.network.off_air
+
+
+def test_a_wrong_band_hides_the_cell_from_n78_modems(monday, drive, send):
+    cell = gnb(monday, lab="band", cell="FEED-1", band="n77")
+    ue = UeModem("ue", {"seed": 2}, trainee="t", lab="band", started_at=monday)
+    assert drive(ue, monday, 0)[0]["serving_cell"] != "FEED-1"
+    assert send(cell, "set_band", band="n78")["band"] == "n78"
+    assert drive(ue, monday + 1, 0)[0]["serving_cell"] == "FEED-1"
+
+
+def test_interference_lowers_sinr_and_cqi_until_set_channel(monday, drive, send):
+    clean = drive(gnb(monday), monday, 0)[0]
+    jammed_cell = GnbCell("gnb-1", {"seed": 5}, started_at=monday,
+                          faults=[Fault("interference", channel="sinr", magnitude=15)])
+    jammed = drive(jammed_cell, monday, 0)[0]
+    assert jammed["sinr"] == pytest.approx(clean["sinr"] - 15, abs=0.11)
+    assert jammed["cqi"] < clean["cqi"]
+    reply = send(jammed_cell, "set_channel", arfcn=640000)
+    assert reply["resolved"] == ["interference"] and reply["centre_mhz"] == 3600.0
+    assert jammed_cell.faults.summaries()[0]["resolved"] is True
+    assert drive(jammed_cell, monday + 1, 0)[0]["sinr"] == pytest.approx(clean["sinr"], abs=1)
+
+
+def test_arfcn_follows_the_global_raster():
+    # TS 38.104 §5.4.2.1: F_REF = F_REF-Offs + ΔF_Global (N_REF - N_REF-Offs)
+    assert arfcn_mhz(620000) == pytest.approx(3300.0)
+    assert arfcn_mhz(653333) == pytest.approx(3799.995)
+    assert arfcn_mhz(2016667) == pytest.approx(24250.08)
+
+
+@pytest.mark.parametrize(("action", "params", "error"), [
+    ("set_tilt", {"degrees": 45.0}, "degrees: Input should be less than or equal to 30"),
+    ("set_tilt", {"degrees": "6"}, "degrees: Input should be a valid number"),
+    ("set_power", {"dbm": -3.0}, "dbm: Input should be greater than or equal to 0"),
+    ("set_power", {}, "dbm: Field required"),
+    ("set_band", {"band": "n257"}, "this radio takes n77, n78, not 'n257'"),
+    ("set_channel", {"arfcn": 620000}, "outside n78 (3300-3800 MHz"),
+    ("set_channel", {"arfcn": 3.5}, "arfcn: Input should be a valid integer"),
+    ("reboot_everything", {}, "unknown action 'reboot_everything'"),
+])
+def test_bad_commands_get_clear_errors(monday, send, action, params, error):
+    cell = gnb(monday)
+    reply = send(cell, action, **params)
+    assert reply["ok"] is False and error in reply["error"]
+    assert cell.evidence[-1].action == "command_rejected"
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"cell": "NOPE"}, "cell: no cell 'NOPE'"),
+    ({"cell": "FEED-2", "band": "n257"}, "band: FEED-2's radio takes n77, n78"),
+    ({"tilt_deg": 40}, "tilt_deg"),
+    ({"background_ues": -1}, "background_ues"),
+    ({"layout": "atlantis"}, "no bundled layout"),
+])
+def test_bad_settings_name_the_field(params, field):
+    with pytest.raises(InvalidSettings, match="gnb_cell settings") as raised:
+        GnbCell("gnb-1", params)
+    assert field in str(raised.value)

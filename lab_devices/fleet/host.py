@@ -1,7 +1,7 @@
 """A device on its connection: topics, ticks, commands and evidence.
 
-``DeviceHost`` binds one ``Device`` to one connection (the real ``link.MqttConnection``
-or ``fake_link.FakeConnection``) under its topic root ``labs/<trainee>/<lab>/<device>``:
+``DeviceHost`` binds one ``Device`` to one connection (the real ``mqtt.connection.MqttConnection``
+or ``mqtt.fake.FakeConnection``) under its topic root ``labs/<trainee>/<lab>/<device>``:
 it gives the connection the device's Last Will (``status`` = ``offline``, retained),
 subscribes to ``cmd``, republishes ``meta`` and ``status`` on every (re)connection,
 publishes what ``tick`` returns, answers commands, and forwards new evidence.

@@ -1,6 +1,6 @@
 """A 5G modem (CPE/UE) on a moving AGV or in a technician's hand, walking a route in a park.
 
-Every tick the modem moves along its route (park metres, see `radio_network.Route`) and
+Every tick the modem moves along its route (park metres, see `radio.network.Route`) and
 reports what a real modem's engineering screen shows, computed by the radio models of
 `lab_devices.radio` (TR 38.901 path loss and fading, TS 38.215/38.214/38.306 KPI chain)
 from the cells of its lab's `RadioNetwork` as they are now:

@@ -2,7 +2,7 @@
 
 Only what a device needs: CONNECT (with a Last Will), CONNACK, PUBLISH at QoS 0 and 1,
 PUBACK, SUBSCRIBE/SUBACK, PINGREQ/PINGRESP and DISCONNECT. The encoding follows the OASIS
-MQTT 3.1.1 standard (sections 2 and 3). ``link.py`` puts these bytes on the wire.
+MQTT 3.1.1 standard (sections 2 and 3). ``connection.py`` puts these bytes on the wire.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The MQTT link: one lean MQTT 3.1.1 client connection on asyncio.
+"""The MQTT connection: one lean MQTT 3.1.1 client connection on asyncio.
 
-This module (with the pure codec in ``mqtt_codec.py``) is the only place that speaks
+This module (with the pure codec in ``codec.py``) is the only place that speaks
 MQTT. A fleet holds thousands of connections, one per device, each with its own Last
 Will, so the client is kept small: no thread, no ``select()`` (asyncio's epoll scales
 past the 1,024 descriptors that break ``select``), one ``transport.write`` per message,

@@ -1,6 +1,6 @@
 """An in-memory broker for unit tests: connections, retained messages, Last Wills.
 
-``FakeBroker.connect`` has the signature of a ``host.ConnectionFactory``, so a fleet or a
+``FakeBroker.connect`` has the signature of a ``fleet.host.ConnectionFactory``, so a fleet or a
 ``DeviceHost`` runs on it unchanged. Tests publish commands with ``broker.publish`` and
 read what devices sent from ``broker.log`` or a ``subscribe`` callback. ``drop(client_id)``
 cuts a connection as a crash would (its Will is published); ``restart()`` drops every
@@ -101,7 +101,7 @@ class FakeBroker:
 
 @dataclass
 class FakeConnection:
-    """A client connection to a FakeBroker; same surface as ``link.MqttConnection``."""
+    """A client connection to a FakeBroker; same surface as ``connection.MqttConnection``."""
 
     broker: FakeBroker
     client_id: str

@@ -1,8 +1,8 @@
 """Pictures of the 5G labs: a modem's walk with its KPIs, and a small-cell plan's coverage.
 
-    python -m lab_devices.radio.route_plot --lab 5g-kpi-walk --device cpe-1 \
+    python -m lab_devices.labs.route_plot --lab 5g-kpi-walk --device cpe-1 \
         --out site/img/devices-5g/kpi-walk.png [--seconds 440] [--step 2]
-    python -m lab_devices.radio.route_plot --small-cells --out site/img/devices-5g/small-cells.png
+    python -m lab_devices.labs.route_plot --small-cells --out site/img/devices-5g/small-cells.png
 
 It starts the lab's devices as the fleet does (with the lab's faults), drives the modem
 for ``seconds``, and draws what a trainee would plot from its telemetry: the route coloured

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab_devices.radio.route_plot import main, walk_lab
+from lab_devices.labs.route_plot import main, walk_lab
 
 
 def test_the_walk_follows_the_lab_route_and_crosses_the_dead_zone():

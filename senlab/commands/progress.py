@@ -51,7 +51,9 @@ def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Write the semi-annual (due 20 June) or annual (due 20 November) report."""
-    from senlab.progress.reports import write_report
+    # Imported when the command runs, for the CLI's start-up (openpyxl, reportlab,
+    # SQLAlchemy); not a cycle.
+    from senlab.progress.reports.render import write_report
 
     try:
         with console.status(f"Writing the {args.period} report ({args.format})"):

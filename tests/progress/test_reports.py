@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from senlab.progress.report_data import PeriodError, parse_period
-from senlab.progress.reports import write_report
+from senlab.progress.reports.data import PeriodError, parse_period
+from senlab.progress.reports.render import write_report
 from tests.progress.conftest import ADMIN, event, post_events
 from tests.progress.world import build_world
 

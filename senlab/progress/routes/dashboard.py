@@ -11,8 +11,8 @@ from senlab.progress.auth import STATE_COOKIE, TOKEN_COOKIE, BrowserIdentity, Cu
 from senlab.progress.dashboard import render_dashboard
 from senlab.progress.deps import AsOfQuery, IndicatorsDep, SessionDep, SettingsDep
 from senlab.progress.goals import Filters
-from senlab.progress.report_data import PeriodError
-from senlab.progress.reports import render_report
+from senlab.progress.reports.data import PeriodError
+from senlab.progress.reports.render import render_report
 
 router = APIRouter()
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

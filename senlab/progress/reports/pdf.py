@@ -14,8 +14,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from senlab.progress.certificates import FONT, FONT_BOLD, register_fonts
-from senlab.progress.report_data import ReportData
-from senlab.progress.reports import (
+from senlab.progress.reports.data import ReportData
+from senlab.progress.reports.tables import (
     COURSE_HEADER,
     INDICATOR_HEADER,
     PARK_HEADER,

@@ -30,9 +30,10 @@ from pathlib import Path
 
 import nbformat
 
-from senlab.courses import course_root, publish
+from senlab.courses import course_root
 from senlab.grading import grade_assignment, pool_size
 from senlab.grading.nbgrader_setup import ensure_venv_on_path, nbgrader_api
+from senlab.grading.publish import publish
 from senlab.settings import REPO_ROOT, Settings
 
 COURSE, ASSIGNMENT = "iot101", "mqtt-telemetry"

@@ -194,6 +194,7 @@ COLUMNS = {
 
 
 def load_small_tables(engine) -> None:
+    from senlab.courses import CompletionRule
     from senlab.progress.crud import organisations as orgs
     from senlab.progress.models import Course
 
@@ -207,9 +208,11 @@ def load_small_tables(engine) -> None:
                                    name=f"Doanh nghiệp {enterprise:04d}",
                                    park_id=f"P{enterprise % 40:02d}")
         for course, tags in COURSES.items():
+            assignments = [f"a{n}" for n in range(ASSIGNMENTS)]
+            rule = CompletionRule(pass_marks=dict.fromkeys(assignments, 50.0),
+                                  required=assignments)
             session.add(Course(id=course, title=course.upper(), tags=tags,
-                               assignments=[f"a{n}" for n in range(ASSIGNMENTS)],
-                               pass_percent=50.0))
+                               rule=rule.model_dump(mode="json")))
 
 
 def load_big_tables(engine, rows: dict[str, list[tuple]]) -> None:

@@ -4,7 +4,8 @@
     lab = senlab.lab.start("iot101-sensors")
     lab.devices                 # the lab's devices and their topics
     client = lab.mqtt_client()  # a paho client, connected with your own credentials
-    lab.check()                 # which of the lab's checks pass now (a table in Jupyter)
+    lab.check()                 # which of the lab's checks pass now, and which checks your
+                                # courses list that you have still to pass (a table in Jupyter)
 
 `start` calls the progress service at `SENLAB_PROGRESS_URL` with the server's own hub
 token, as the hub gives them to every server. `connect` reaches a lab that is already
@@ -55,31 +56,66 @@ def _call(settings: Settings, method: str, path: str) -> Any:
 
 @dataclass
 class CheckTable:
-    """A lab's checks, as a table in Jupyter and as text elsewhere."""
+    """A lab's checks, and per course the listed checks still to pass, as a table in
+    Jupyter and as text elsewhere.
+
+    `remaining` is what the progress service answers: for each course whose completion
+    rule lists checks of this lab, `{"course", "completed", "checks": [{"id", "title"}]}`.
+    """
 
     lab: str
     checks: list[dict[str, Any]]
+    remaining: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
         return sum(1 for check in self.checks if check.get("passed"))
 
+    def left_for(self, course: str) -> list[str]:
+        """The ids of the checks `course` lists that have still to pass."""
+        return [c["id"] for r in self.remaining if r["course"] == course for c in r["checks"]]
+
+    def _courses(self) -> list[str]:
+        """One line per course: done, or which listed checks remain (vi / en)."""
+        lines = []
+        for course in self.remaining:
+            if course["completed"]:
+                lines.append(f"{course['course']}: đã hoàn thành / completed")
+            elif not course["checks"]:
+                lines.append(f"{course['course']}: đã đạt mọi bài kiểm tra khoá học yêu cầu / "
+                             "every check the course lists passes")
+            else:
+                left = "; ".join(f"{c['id']} ({c['title']['vi']} / {c['title']['en']})"
+                                 for c in course["checks"])
+                lines.append(f"{course['course']}: còn phải đạt / still to pass: {left}")
+        return lines
+
     def __str__(self) -> str:
         lines = [f"{self.lab}: {self.passed}/{len(self.checks)} checks pass"]
         for check in self.checks:
             mark = "✔" if check.get("passed") else "✘"
-            lines.append(f"  {mark} {check.get('id')}: {check.get('message') or ''}".rstrip(": "))
+            lines.append(f"  {mark} {check.get('id')}: {_message(check)}".rstrip(": "))
+        lines += self._courses()
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         rows = "".join(
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
                 "✅" if check.get("passed") else "❌", html.escape(str(check.get("id"))),
-                html.escape(str(check.get("message") or "")))
+                html.escape(_message(check)))
             for check in self.checks)
+        courses = "".join(f"<p>{html.escape(line)}</p>" for line in self._courses())
         return (f"<p><b>{html.escape(self.lab)}</b>: {self.passed}/{len(self.checks)} "
                 "đạt / pass</p><table><tr><th></th><th>check</th><th>message</th></tr>"
-                f"{rows}</table>")
+                f"{rows}</table>{courses}")
+
+
+def _message(check: dict[str, Any]) -> str:
+    """A failing check's message, Vietnamese then English (the fleet sends both)."""
+    message = check.get("message")
+    if isinstance(message, dict):
+        return " / ".join(str(message[k]) for k in ("vi", "en") if message.get(k))
+    return str(message or "")
 
 
 @dataclass
@@ -108,9 +144,10 @@ class Lab:
         return client
 
     def check(self) -> CheckTable:
-        """Which of the lab's checks pass now."""
+        """Which of the lab's checks pass now, and which listed ones each course still needs."""
         result = _call(self.settings or get_settings(), "GET", f"/api/labs/{self.id}/check")
-        return CheckTable(lab=self.id, checks=result.get("checks", []))
+        return CheckTable(lab=self.id, checks=result.get("checks", []),
+                          remaining=result.get("remaining", []))
 
     def stop(self) -> None:
         _call(self.settings or get_settings(), "POST", f"/api/labs/{self.id}/stop")
@@ -164,6 +201,7 @@ def connect(lab: str, *, settings: Settings | None = None) -> Lab:
 
 def _lab_devices(settings: Settings, lab: str, topic_root: str) -> list[dict[str, Any]]:
     """The lab's devices as `start` describes them: id, model, topic, commands."""
+    # Here, not at the top: lab files load every device model, and only connect() needs them.
     from lab_devices.labs.labfile import LabFileError, load_lab
     from lab_devices.models import MODELS
 

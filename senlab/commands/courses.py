@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -21,7 +23,11 @@ from rich.table import Table
 
 from senlab.settings import Settings
 
+if TYPE_CHECKING:
+    from senlab.courses import Course
+
 console = Console()
+errors = Console(stderr=True)
 
 
 def courses_dir(settings: Settings, args: argparse.Namespace | None = None) -> Path:
@@ -32,7 +38,8 @@ def courses_dir(settings: Settings, args: argparse.Namespace | None = None) -> P
 
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     """Scaffold a course with one gradable assignment."""
-    from senlab.courses import CourseError, new_course
+    from senlab.courses import CourseError
+    from senlab.courses.scaffold import new_course
 
     try:
         folder = new_course(courses_dir(settings, args), args.course, title_en=args.title_en,
@@ -104,7 +111,8 @@ def validation_progress(course: str) -> Iterator[Callable[[str, int, int], None]
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Generate and release a course's assignments; no hub restart is needed."""
-    from senlab.courses import CourseError, course_root, publish
+    from senlab.courses import CourseError, course_root
+    from senlab.grading.publish import publish
     from senlab.hub.courses import course_group_name, ensure_course_group
 
     try:
@@ -121,21 +129,51 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def course_summary(settings: Settings, course: Course, folder: Path) -> dict[str, Any]:
+    """What `course list --json` says of one course: its rule as the progress service gets it."""
+    from senlab.courses import course_root
+    from senlab.courses.labs import completion_rule
+
+    rule = completion_rule(course, settings.repo_root / "labs", folder / "course.yaml")
+    titles = {(c.assignment, c.check): c.title.model_dump() for c in rule.checks}
+    return {
+        "id": course.id, "title": course.title.model_dump(), "area": course.area.value,
+        "level": course.level.value, "hours": course.hours,
+        "assignments": [{
+            "id": a.id, "title": a.title.model_dump(), "lab": a.lab,
+            "pass_mark": rule.pass_marks[a.id],
+            "checks": [{"id": c, "title": titles[(a.id, c)]} for c in a.checks],
+        } for a in course.assignments],
+        "completion": rule.model_dump(mode="json"),
+        "published": (course_root(settings, course.id) / "course.yaml").is_file(),
+    }
+
+
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    """The courses in the repository."""
+    """The courses in the repository, as a table or (--json) as a JSON array."""
     from senlab.courses import CourseError, list_courses
 
+    root = courses_dir(settings, args)
     try:
-        courses = list_courses(courses_dir(settings, args))
+        summaries = [course_summary(settings, course, root / course.id)
+                     for course in list_courses(root)]
     except CourseError as err:
-        console.print(f"[bold red]senlab course list:[/] {err}")
+        # Nothing on stdout: a script reading the JSON gets none rather than a part.
+        errors.print(f"[bold red]senlab course list:[/] {err}")
         return 2
+    if args.json:
+        print(json.dumps(summaries, ensure_ascii=False, indent=2))
+        return 0
     table = Table(title="Courses")
-    for column in ("id", "title (vi)", "area", "level", "hours", "assignments"):
+    for column in ("id", "title (vi)", "level", "hours", "assignments (pass mark)",
+                   "required", "min average", "published"):
         table.add_column(column)
-    for course in courses:
-        table.add_row(course.id, course.title.vi, str(course.area), str(course.level),
-                      str(course.hours), ", ".join(a.id for a in course.assignments))
+    for course in summaries:
+        rule = course["completion"]
+        table.add_row(course["id"], course["title"]["vi"], course["level"], f"{course['hours']:g}",
+                      ", ".join(f"{a['id']} ({a['pass_mark']:g})" for a in course["assignments"]),
+                      ", ".join(rule["required"]), f"{rule['min_average']:g}",
+                      "yes" if course["published"] else "no")
     console.print(table)
     return 0
 
@@ -186,7 +224,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     publish = sub.add_parser("publish", help="generate and release a course's assignments")
     publish.add_argument("course")
     publish.set_defaults(func=cmd_publish)
-    sub.add_parser("list", help="list the courses").set_defaults(func=cmd_list)
+    listing = sub.add_parser("list", help="list the courses and their completion rules")
+    listing.add_argument("--json", action="store_true", help="a JSON array, one object a course")
+    listing.set_defaults(func=cmd_list)
 
     grade = commands.add_parser("grade", help="autograde an assignment now")
     grade.add_argument("course")

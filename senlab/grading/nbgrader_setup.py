@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from traitlets.config import Config
 
+from senlab.courses import course_root, exchange_root
+
 if TYPE_CHECKING:
     from nbgrader.apps import NbGraderAPI
 
@@ -28,8 +30,6 @@ def course_config(
     settings: Settings, course_id: str, *, policy: SandboxPolicy | None = None
 ) -> Config:
     """The traitlets Config nbgrader needs to manage and grade `course_id`."""
-    from senlab.courses import course_root, exchange_root
-
     root = course_root(settings, course_id)
     config = Config()
     config.CourseDirectory.root = str(root)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SAWarning
 
+from senlab.courses import course_root
 from senlab.grading.autograde import GradeResult, grade_submission
 from senlab.grading.sandbox import SandboxPolicy, default_policy
 from senlab.grading.warmup import compile_kernel_bytecode
@@ -44,8 +45,6 @@ def pool_size(settings: Settings) -> int:
 
 def submitted_trainees(settings: Settings, course_id: str, assignment_id: str) -> list[str]:
     """Trainees with a collected submission of the assignment, sorted."""
-    from senlab.courses import course_root
-
     submitted = course_root(settings, course_id) / "submitted"
     if not submitted.is_dir():
         return []

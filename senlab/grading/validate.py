@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from senlab.courses import Assignment, Course, CourseError, course_root, load_course, publish
+from senlab.courses import Assignment, Course, CourseError, course_root, load_course
+from senlab.courses.labs import lab_problems
 from senlab.grading.pool import grade_assignment
+from senlab.grading.publish import publish
 
 if TYPE_CHECKING:
     from senlab.grading.live import LiveOptions
@@ -65,10 +67,8 @@ def validate_course(
         course = load_course(folder)
     except CourseError as error:
         return [Problem(error.file, error.where, error.reason)]
-    problems = [
-        problem for assignment in course.assignments
-        for problem in _lab_problems(settings, folder / "course.yaml", assignment)
-    ]  # fmt: skip
+    problems = [Problem(str(folder / "course.yaml"), where, reason)
+                for where, reason in lab_problems(course, settings.repo_root / "labs")]
     problems += [
         problem
         for assignment in course.assignments
@@ -92,27 +92,6 @@ def validate_course(
             if assignment.lab:
                 found += _check_live(trial, course, assignment, progress, live, sandboxed)
         return found
-
-
-def _lab_problems(settings: Settings, course_yaml: Path, assignment: Assignment) -> list[Problem]:
-    """The assignment's lab must exist, be valid and have every check it lists."""
-    from lab_devices.labs.labfile import LabFileError, load_lab
-
-    if not assignment.lab:
-        return []
-    path = settings.repo_root / "labs" / assignment.lab / "lab.yaml"
-    where = f"assignments.{assignment.id}"
-    if not path.is_file():
-        return [Problem(str(course_yaml), f"{where}.lab", f"no labs/{assignment.lab}/lab.yaml")]
-    try:
-        known = [check.id for check in load_lab(path).checks]
-    except LabFileError as error:
-        return [Problem(str(course_yaml), f"{where}.lab", f"its lab file is not valid: {error}")]
-    return [
-        Problem(str(course_yaml), f"{where}.checks", f"unknown check {check!r}: "
-                f"labs/{assignment.lab}/lab.yaml has {', '.join(known) or 'no checks'}")
-        for check in assignment.checks if check not in known
-    ]  # fmt: skip
 
 
 def _check_live(

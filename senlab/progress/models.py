@@ -64,24 +64,23 @@ class InstructorAssignment(Base):
 
 
 class Course(Base):
-    """A course and its completion criteria."""
+    """A course and its completion rule (``senlab.courses.CompletionRule``, as published)."""
 
     __tablename__ = "courses"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     tags: Mapped[list[str]] = mapped_column(default=list)
-    assignments: Mapped[list[str]] = mapped_column(default=list)
-    pass_percent: Mapped[float] = mapped_column(Float, default=50.0)
+    # senlab.courses.CompletionRule as JSON; without one the course completes only by hand.
+    rule: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class Lab(Base):
-    """A live lab of a course and the checks it must pass."""
+    """A live lab and the course it belongs to (which checks count is the course's rule)."""
 
     __tablename__ = "labs"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
-    checks: Mapped[list[str]] = mapped_column(default=list)
 
 
 class Enrolment(Base):

@@ -26,6 +26,20 @@ class CheckPublic(BaseModel):
     checked_at: datetime
 
 
+class BilingualTitle(BaseModel):
+    vi: str
+    en: str
+
+
+class ListedCheckPublic(BaseModel):
+    """A lab check the course's rule lists (under an assignment's ``checks:``)."""
+
+    assignment: str
+    lab: str
+    check: str
+    title: BilingualTitle
+
+
 class CourseOfTrainee(BaseModel):
     course: str
     title: str
@@ -36,6 +50,7 @@ class CourseOfTrainee(BaseModel):
     certificate_code: str | None
     grades: list[GradePublic]
     checks: list[CheckPublic]
+    remaining_checks: list[ListedCheckPublic]  # listed checks still to pass; none once complete
 
 
 class TraineeProgress(BaseModel):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from senlab.courses import CourseError, list_courses, load_course, new_course
+from senlab.courses import CourseError, list_courses, load_course
+from senlab.courses.scaffold import new_course
 from senlab.settings import REPO_ROOT
 
 GOOD = {
@@ -115,12 +116,17 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         load_course(tmp_path)
 
 
-def test_completion_needs_each_required_assignment_passed_and_the_average(tmp_path: Path) -> None:
+def test_an_assignments_own_pass_mark_overrides_the_courses(tmp_path: Path) -> None:
     course = load_course(write_course(tmp_path, GOOD))
-    assert course.completed({"coverage": 60, "slicing": 40})
-    assert not course.completed({"coverage": 59, "slicing": 100})
-    assert not course.completed({"coverage": 60, "slicing": 30})  # average 45 < 50
-    assert course.passes("slicing", 80) and not course.passes("slicing", 79)
+    assert course.pass_mark_of("slicing") == 80
+    assert course.pass_mark_of("coverage") == 60
+
+
+def test_an_empty_required_list_is_refused_rather_than_read_as_all(tmp_path: Path) -> None:
+    folder = write_course(tmp_path, changed(completion={"required": []}))
+    with pytest.raises(CourseError) as caught:
+        load_course(folder)
+    assert caught.value.where == "completion.required"
 
 
 def test_a_new_course_scaffold_loads(tmp_path: Path) -> None:

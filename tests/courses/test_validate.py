@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from senlab.courses import new_course, validate_course
+from senlab.courses.scaffold import new_course
+from senlab.grading.validate import validate_course
 from senlab.settings import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from senlab.courses import course_root, publish
+from senlab.courses import course_root
+from senlab.grading.publish import publish
 from senlab.settings import REPO_ROOT, Settings
 
 COURSE = "iot101"

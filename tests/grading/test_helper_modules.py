@@ -9,8 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from senlab.courses import course_root, new_course, publish
+from senlab.courses import course_root
+from senlab.courses.scaffold import new_course
 from senlab.grading.pool import grade_assignment
+from senlab.grading.publish import publish
 from senlab.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -16,9 +16,10 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 
 from senlab.courses import course_root, exchange_root
+from senlab.events import EventBatch
 from senlab.grading.nbgrader_setup import course_config, nbgrader_api
+from senlab.grading.publish import publish
 from senlab.grading.service import Autograder
-from senlab.progress.event_types import EventBatch
 
 pytestmark = pytest.mark.integration
 
@@ -147,18 +148,22 @@ def test_grades_wait_in_the_outbox_while_the_progress_service_is_down(
     assert down.outbox.pending() == []
 
 
-def test_publishing_announces_the_course_with_its_labs_checks(
+def test_publishing_announces_the_course_with_its_completion_rule(
     grading_settings, submitted, progress_server  # noqa: ANN001
 ) -> None:
-    from senlab.courses import publish
-
     publish(grading_settings, COURSE)
     Autograder(grading_settings, url=progress_server, token="t").run_once()
 
     published = [e for b in _ProgressStandIn.batches for e in b["events"]
                  if e["type"] == "course.published"]
     assert [e["data"]["course"] for e in published] == [COURSE]
-    assert "ping-station" in published[0]["data"]["labs"][0]["checks"]
+    rule = published[0]["data"]["rule"]
+    # Only the two checks iot101's assignment lists, titled as in lab.yaml; not all five.
+    assert [(c["lab"], c["check"]) for c in rule["checks"]] == [
+        ("iot101-sensors", "ping-station"), ("iot101-sensors", "slow-down-air")]
+    assert rule["checks"][0]["title"]["en"] == "Send a ping to the air station and get its reply"
+    assert (rule["pass_marks"], rule["required"], rule["min_average"]) == (
+        {ASSIGNMENT: 60}, [ASSIGNMENT], 60)
 
 
 def test_a_submission_in_another_trainees_name_is_set_aside(

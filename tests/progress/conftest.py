@@ -84,11 +84,24 @@ def event(kind: str, at: str, /, **data: Any) -> dict[str, Any]:
 
 
 def course_event(course: str, *, tags: list[str], assignments: list[str],
-                 labs: dict[str, list[str]] | None = None, pass_percent: float = 50.0,
+                 pass_mark: float = 50.0, pass_marks: dict[str, float] | None = None,
+                 required: list[str] | None = None, min_average: float = 0.0,
+                 checks: dict[str, tuple[str, list[str]]] | None = None,
                  at: str = "2025-11-01T00:00:00Z") -> dict[str, Any]:
+    """A course.published event and its completion rule, as course.yaml would give it.
+
+    `pass_marks` overrides the course's `pass_mark` per assignment; `required` is all the
+    assignments unless given; `checks` maps an assignment to (its lab, the checks it lists).
+    """
+    listed = [{"assignment": a, "lab": lab, "check": c,
+               "title": {"vi": f"Kiểm tra {c}", "en": f"Check {c}"}}
+              for a, (lab, ids) in (checks or {}).items() for c in ids]
+    rule = {"pass_marks": {a: (pass_marks or {}).get(a, pass_mark) for a in assignments},
+            "required": assignments if required is None else required,
+            "min_average": min_average, "checks": listed}
+    labs = sorted({lab for lab, _ in (checks or {}).values()})
     return event("course.published", at, course=course, title=course.upper(), tags=tags,
-                 assignments=assignments, pass_percent=pass_percent,
-                 labs=[{"id": lab, "checks": checks} for lab, checks in (labs or {}).items()])
+                 labs=[{"id": lab} for lab in labs], rule=rule)
 
 
 def post_events(api: ApiAs, events: list[dict[str, Any]]) -> dict[str, int]:

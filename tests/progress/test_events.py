@@ -94,9 +94,9 @@ def test_only_the_fleet_grader_and_admins_may_post(api, app):
     assert api(None, "POST", "/api/events", json={"events": batch}).status_code == 401
 
 
-def test_meeting_the_criteria_completes_the_course_and_issues_a_certificate(api, app):
+def test_meeting_the_rule_completes_the_course_and_issues_a_certificate(api, app):
     post_events(api, [course_event("iot101", tags=["iot"], assignments=["a1", "a2"],
-                                   labs={"lab1": ["c1", "c2"]}, pass_percent=60)])
+                                   checks={"a1": ("lab1", ["c1", "c2"])})])
     post_events(api, [grade("an", "a1", 8), grade("an", "a2", 5, at="2026-03-02T00:00:00Z"),
                       event("lab.check", "2026-03-03T00:00:00Z", trainee="an", lab="lab1",
                             check="c1", passed=True)])
@@ -107,17 +107,18 @@ def test_meeting_the_criteria_completes_the_course_and_issues_a_certificate(api,
         completion = session.scalars(select(Completion)).one()
         certificate = session.scalars(select(Certificate)).one()
     assert str(completion.completed_at) == "2026-03-04 09:30:00"
-    assert completion.criteria["pass_percent"] == 60
+    assert completion.criteria["rule"]["pass_marks"] == {"a1": 50, "a2": 50}
+    assert completion.criteria["percents"] == {"a1": 80, "a2": 50}
     assert certificate.issued_at == completion.completed_at
     assert certificate.code.startswith("SL-")
 
 
-def test_a_total_below_the_pass_mark_does_not_complete(api, app):
+def test_an_assignment_below_its_pass_mark_does_not_complete(api, app):
     post_events(api, [course_event("iot101", tags=["iot"], assignments=["a1", "a2"],
-                                   pass_percent=60)])
-    post_events(api, [grade("an", "a1", 6), grade("an", "a2", 5)])  # 55 %
+                                   pass_mark=60)])
+    post_events(api, [grade("an", "a1", 6), grade("an", "a2", 5)])  # a2: 50 % < 60
     assert count(app, Completion) == 0
-    post_events(api, [grade("an", "a2", 7, at="2026-03-05T00:00:00Z")])  # 65 %
+    post_events(api, [grade("an", "a2", 7, at="2026-03-05T00:00:00Z")])  # 70 %
     assert count(app, Completion) == 1
     assert count(app, Certificate) == 1
 
@@ -181,7 +182,7 @@ def test_optional_data_takes_its_documented_default(api, app):
                             course="c9")])
     with in_session(app) as session:
         course = session.get(Course, "c9")
-        assert (course.title, course.tags, course.pass_percent) == ("", [], 50.0)
+        assert (course.title, course.tags, course.rule) == ("", [], None)
         assert session.scalar(select(Completion.criteria)) == {"manual": True, "note": ""}
 
 

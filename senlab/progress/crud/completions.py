@@ -1,18 +1,18 @@
-"""Deciding completions from a course's criteria, and issuing certificates for them."""
+"""Completing courses by their published rule (senlab.courses.CompletionRule); certificates."""
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from senlab.courses import CompletionRule, Graded, graded
+from senlab.events import EventIn
 from senlab.progress.crud.sql import among, chunks, insert_ignoring_conflicts, update_by_key
-from senlab.progress.event_types import EventIn
 from senlab.progress.models import (
     Certificate,
     CheckResult,
@@ -21,7 +21,6 @@ from senlab.progress.models import (
     Enrolment,
     Enterprise,
     Grade,
-    Lab,
     Trainee,
 )
 
@@ -36,67 +35,50 @@ def new_certificate_code() -> str:
     return f"SL-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-@dataclass
-class CourseCriteria:
-    """What a course asks for: graded assignments, a pass mark, passed lab checks."""
-
-    course_id: str
-    assignments: list[str]
-    pass_percent: float
-    lab_checks: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def automatic(self) -> bool:
-        return bool(self.assignments) or any(self.lab_checks.values())
-
-    def snapshot(self) -> dict[str, Any]:
-        return {"assignments": self.assignments, "pass_percent": self.pass_percent,
-                "lab_checks": self.lab_checks}
-
-
-def load_criteria(session: Session, course_ids: set[str]) -> dict[str, CourseCriteria]:
-    criteria = {
-        course.id: CourseCriteria(course.id, list(course.assignments), course.pass_percent)
-        for course in session.scalars(select(Course).where(Course.id.in_(sorted(course_ids))))
-    }
-    for lab in session.scalars(select(Lab).where(Lab.course_id.in_(sorted(course_ids)))):
-        criteria[lab.course_id].lab_checks[lab.id] = list(lab.checks)
-    return criteria
+def load_rules(session: Session, course_ids: set[str] | None = None
+               ) -> dict[str, CompletionRule]:
+    """The published completion rule of each course that has one (of `course_ids` if given)."""
+    query = select(Course.id, Course.rule)
+    if course_ids is not None:
+        query = query.where(Course.id.in_(sorted(course_ids)))
+    return {course_id: CompletionRule.model_validate(rule)
+            for course_id, rule in session.execute(query) if rule is not None}
 
 
 def evaluate_completions(session: Session, *, pairs: list[Pair]) -> None:
-    """Complete the enrolments among `pairs` that now meet their course's criteria."""
+    """Complete the enrolments among `pairs` that now meet their course's rule."""
     if not pairs:
         return
-    criteria = load_criteria(session, {course for _, course in pairs})
+    rules = load_rules(session, {course for _, course in pairs})
     for part in chunks(pairs):
-        _evaluate_part(session, list(part), criteria)
+        _evaluate_part(session, list(part), rules)
 
 
 def _evaluate_part(session: Session, pairs: list[Pair],
-                   criteria: dict[str, CourseCriteria]) -> None:
+                   rules: dict[str, CompletionRule]) -> None:
     done = set(session.execute(
         select(Completion.trainee_id, Completion.course_id)
         .where(among(session, Completion.trainee_id, sorted({t for t, _ in pairs})))))
-    # Only enrolments not yet complete, in courses that complete by themselves.
-    pairs = [p for p in pairs if p not in done and p[1] in criteria
-             and criteria[p[1]].automatic]
+    # Only enrolments not yet complete (a completion stands), in courses with a rule.
+    pairs = [p for p in pairs if p not in done and p[1] in rules]
     if not pairs:
         return
     grades = _grades(session, pairs)
-    checks = _check_results(session, pairs, criteria)
+    passed = _passed_checks(session, pairs, rules)
     completions = []
     for pair in pairs:
-        met_at = _criteria_met_at(criteria[pair[1]], grades.get(pair, {}),
-                                  checks.get(pair[0], {}))
-        if met_at is not None:
-            completions.append((pair, met_at, criteria[pair[1]].snapshot()))
+        rule = rules[pair[1]]
+        standing = rule.standing(grades.get(pair, {}), passed.get(pair[0], {}))
+        if standing.completed_at is not None:
+            completions.append((pair, standing.completed_at, {
+                "rule": rule.model_dump(mode="json"), "average": round(standing.average, 2),
+                "percents": {a: round(g.percent, 2) for a, g in grades.get(pair, {}).items()}}))
     _complete(session, completions)
 
 
-def _grades(session: Session, pairs: list[Pair]
-            ) -> dict[Pair, dict[str, tuple[float, float, datetime]]]:
-    grades: dict[Pair, dict[str, tuple[float, float, datetime]]] = defaultdict(dict)
+def _grades(session: Session, pairs: list[Pair]) -> dict[Pair, dict[str, Graded]]:
+    """Each pair's latest grade per assignment."""
+    grades: dict[Pair, dict[str, Graded]] = defaultdict(dict)
     wanted = set(pairs)
     # Plain IN lists bind faster than row values; the few extra rows are dropped here.
     for trainee, course, assignment, score, max_score, at in session.execute(
@@ -105,48 +87,52 @@ def _grades(session: Session, pairs: list[Pair]
             .where(among(session, Grade.trainee_id, sorted({t for t, _ in pairs})),
                    Grade.course_id.in_(sorted({c for _, c in pairs})))):
         if (trainee, course) in wanted:
-            grades[(trainee, course)][assignment] = (score, max_score, at)
+            grades[(trainee, course)][assignment] = graded(score, max_score, at)
     return grades
 
 
-def _check_results(session: Session, pairs: list[Pair], criteria: dict[str, CourseCriteria]
-                   ) -> dict[int, dict[tuple[str, str], tuple[bool, datetime]]]:
-    labs = sorted({lab for _, course in pairs if course in criteria
-                   for lab in criteria[course].lab_checks})
-    results: dict[int, dict[tuple[str, str], tuple[bool, datetime]]] = defaultdict(dict)
+def _passed_checks(session: Session, pairs: list[Pair], rules: dict[str, CompletionRule]
+                   ) -> dict[int, dict[tuple[str, str], datetime]]:
+    """Each trainee's passed checks of the labs the rules list, with when they passed."""
+    labs = sorted({check.lab for _, course in pairs for check in rules[course].checks})
     if not labs:
-        return results
-    trainees = sorted({trainee for trainee, _ in pairs})
-    for trainee, lab, check, passed, at in session.execute(
-            select(CheckResult.trainee_id, CheckResult.lab_id, CheckResult.check_id,
-                   CheckResult.passed, CheckResult.checked_at)
-            .where(among(session, CheckResult.trainee_id, trainees),
-                   CheckResult.lab_id.in_(labs))):
-        results[trainee][(lab, check)] = (passed, at)
+        return {}
+    return passed_checks(session, trainee_ids=sorted({trainee for trainee, _ in pairs}),
+                         labs=labs)
+
+
+def passed_checks(session: Session, *, trainee_ids: list[int], labs: list[str] | None = None
+                  ) -> dict[int, dict[tuple[str, str], datetime]]:
+    """Per trainee, each (lab, check) whose latest result passed, and when."""
+    query = (select(CheckResult.trainee_id, CheckResult.lab_id, CheckResult.check_id,
+                    CheckResult.checked_at)
+             .where(among(session, CheckResult.trainee_id, trainee_ids),
+                    CheckResult.passed.is_(True)))
+    if labs is not None:
+        query = query.where(CheckResult.lab_id.in_(labs))
+    results: dict[int, dict[tuple[str, str], datetime]] = defaultdict(dict)
+    for trainee, lab, check, at in session.execute(query):
+        results[trainee][(lab, check)] = at
     return results
 
 
-def _criteria_met_at(criteria: CourseCriteria, graded: dict[str, tuple[float, float, datetime]],
-                     checks: dict[tuple[str, str], tuple[bool, datetime]]) -> datetime | None:
-    """When the last requirement was met, or None if one still is not."""
-    if not criteria.automatic:
-        return None
-    times: list[datetime] = []
-    if criteria.assignments:
-        if any(name not in graded for name in criteria.assignments):
-            return None
-        score = sum(graded[name][0] for name in criteria.assignments)
-        best = sum(graded[name][1] for name in criteria.assignments)
-        if best <= 0 or 100.0 * score / best < criteria.pass_percent:
-            return None
-        times += [graded[name][2] for name in criteria.assignments]
-    for lab, lab_checks in criteria.lab_checks.items():
-        for check in lab_checks:
-            passed, at = checks.get((lab, check), (False, None))
-            if not passed or at is None:
-                return None
-            times.append(at)
-    return max(times)
+def checks_left_in_lab(session: Session, *, username: str, lab: str, passing: set[str]
+                       ) -> list[dict[str, Any]]:
+    """For each course whose rule lists checks of `lab`, the listed ones not in `passing`.
+
+    A course the trainee has completed needs nothing more (its certificate stands).
+    """
+    trainee = session.scalar(select(Trainee.id).where(Trainee.username == username))
+    completed = set() if trainee is None else set(session.scalars(
+        select(Completion.course_id).where(Completion.trainee_id == trainee)))
+    left = []
+    for course, rule in sorted(load_rules(session).items()):
+        listed = [c for c in rule.required_checks() if c.lab == lab]
+        if listed:
+            left.append({"course": course, "completed": course in completed, "checks": [
+                {"id": c.check, "title": c.title.model_dump()} for c in listed
+                if course not in completed and c.check not in passing]})
+    return left
 
 
 def _complete(session: Session, completions: list[tuple[Pair, datetime, dict[str, Any]]]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
+from senlab.events import EventIn
 from senlab.progress.crud.completions import evaluate_completions, record_manual_completions
 from senlab.progress.crud.sql import (
     among,
@@ -17,7 +18,6 @@ from senlab.progress.crud.sql import (
     insert_ignoring_conflicts,
     upsert_latest,
 )
-from senlab.progress.event_types import EventIn
 from senlab.progress.models import CheckResult, Course, Enrolment, Event, Grade, Lab, Trainee
 
 Pair = tuple[int, str]
@@ -68,12 +68,11 @@ def _publish_courses(session: Session, events: list[EventIn]) -> list[str]:
     for item in sorted(events, key=lambda e: e.occurred_at):
         latest[item.data["course"]] = item.data
     for course_id, data in latest.items():
+        rule = data["rule"].model_dump(mode="json") if "rule" in data else None
         session.merge(Course(id=course_id, title=data.get("title", ""),
-                             tags=data.get("tags", []), assignments=data.get("assignments", []),
-                             pass_percent=data.get("pass_percent", 50.0)))
+                             tags=data.get("tags", []), rule=rule))
         for lab in data.get("labs", []):
-            session.merge(Lab(id=lab["id"], course_id=course_id, title=lab.get("title", ""),
-                              checks=lab.get("checks", [])))
+            session.merge(Lab(id=lab["id"], course_id=course_id, title=lab.get("title", "")))
     session.flush()
     return list(latest)
 
@@ -93,10 +92,10 @@ def _lab_courses(session: Session, by_type: dict[str, list[EventIn]]) -> dict[st
                                                "course.completed") for item in by_type[kind]}
     courses.update(mapping.values())
     insert_ignoring_conflicts(session, Course, (
-        {"id": course, "title": course, "tags": [], "assignments": [], "pass_percent": 50.0}
+        {"id": course, "title": course, "tags": [], "rule": None}
         for course in sorted(courses)), keys=["id"])
     insert_ignoring_conflicts(session, Lab, (
-        {"id": lab, "course_id": course, "title": lab, "checks": []}
+        {"id": lab, "course_id": course, "title": lab}
         for lab, course in sorted(mapping.items())), keys=["id"])
     return mapping
 

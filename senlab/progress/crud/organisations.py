@@ -47,8 +47,7 @@ def assign_manager(session: Session, *, username: str, enterprise_id: str) -> No
 def ensure_course(session: Session, *, course_id: str) -> Course:
     course = session.get(Course, course_id)
     if course is None:
-        course = Course(id=course_id, title=course_id, tags=[], assignments=[],
-                        pass_percent=50.0)
+        course = Course(id=course_id, title=course_id, tags=[], rule=None)
         session.add(course)
         session.flush()
     return course

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from senlab.courses import CompletionRule, graded
 from senlab.progress import schemas
+from senlab.progress.crud.completions import load_rules, passed_checks
 from senlab.progress.models import (
     Certificate,
     CheckResult,
@@ -50,16 +53,21 @@ def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineePr
             checked_at=check.checked_at))
     codes = dict(session.execute(select(Certificate.course_id, Certificate.code)
                                  .where(Certificate.trainee_id == trainee.id)).all())
+    enrolments = session.execute(
+        select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.trainee_id == trainee.id).order_by(Course.id)).all()
+    rules = load_rules(session, {course.id for _, course in enrolments})
+    passed = passed_checks(session, trainee_ids=[trainee.id]).get(trainee.id, {})
     courses = [
         schemas.CourseOfTrainee(
             course=course.id, title=course.title, enrolled_at=enrolment.enrolled_at,
             lab_started_at=enrolment.lab_started_at,
             score_percent=_percent_of(grades[course.id]),
             completed_at=enrolment.completed_at, certificate_code=codes.get(course.id),
-            grades=grades[course.id], checks=checks[course.id])
-        for enrolment, course in session.execute(
-            select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
-            .where(Enrolment.trainee_id == trainee.id).order_by(Course.id))
+            grades=grades[course.id], checks=checks[course.id],
+            remaining_checks=[] if enrolment.completed_at or course.id not in rules else
+            _remaining_checks(rules[course.id], grades[course.id], passed))
+        for enrolment, course in enrolments
     ]
     enterprise = session.get(Enterprise, trainee.enterprise_id) if trainee.enterprise_id \
         else None
@@ -67,6 +75,16 @@ def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineePr
         username=trainee.username, full_name=trainee.full_name,
         enterprise=trainee.enterprise_id, park=enterprise.park_id if enterprise else None,
         courses=courses)
+
+
+def _remaining_checks(rule: CompletionRule, grades: list[schemas.GradePublic],
+                      passed: dict[tuple[str, str], datetime]
+                      ) -> list[schemas.ListedCheckPublic]:
+    """The listed checks the trainee has still to pass, as the completion rule says."""
+    standing = rule.standing(
+        {g.assignment: graded(g.score, g.max_score, g.recorded_at) for g in grades}, passed)
+    return [schemas.ListedCheckPublic.model_validate(check.model_dump())
+            for check in standing.remaining_checks]
 
 
 def funnels(session: Session, *, course_ids: list[str] | None = None,

@@ -12,11 +12,13 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from senlab.broker import BrokerAccounts, InvalidAccountName
 from senlab.fleet import FleetClient, FleetUnavailable
 from senlab.progress.auth import CurrentIdentity
-from senlab.progress.deps import SettingsDep
+from senlab.progress.crud.completions import checks_left_in_lab
+from senlab.progress.deps import SessionDep, SettingsDep
 from senlab.progress.identity import Identity
 
 router = APIRouter(prefix="/api/labs", tags=["labs"])
@@ -103,6 +105,13 @@ async def stop_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep) -> di
 
 
 @router.get("/{lab}/check")
-async def check_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep) -> dict[str, Any]:
-    """Each of the lab's checks on your devices, with `passed` and `message`."""
-    return await relay(fleet.check(lab_user(identity), lab))
+async def check_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep,
+                    session: SessionDep) -> dict[str, Any]:
+    """Each of the lab's checks on your devices, with `passed` and `message`, and per course
+    the checks its rule lists that you have still to pass (`remaining`)."""
+    trainee = lab_user(identity)
+    answer = await relay(fleet.check(trainee, lab))
+    passing = {check["id"] for check in answer.get("checks", []) if check.get("passed")}
+    answer["remaining"] = await run_in_threadpool(
+        checks_left_in_lab, session, username=trainee, lab=lab, passing=passing)
+    return answer

@@ -1,11 +1,10 @@
-"""Roster import: parks, enterprises, trainees, managers, instructors and DOST officers.
+"""The roster file: parks, enterprises, trainees, managers, instructors and DOST officers.
 
-``senlab roster import FILE.csv|xlsx`` calls ``import_roster(settings, path, hub)``. One row
-is one person; its columns are ``role, username, full_name, park_id, park_name, park_kind,
-enterprise_id, enterprise_name, courses`` (courses separated by ``;``). Every row is checked
-before anything is written; a bad row is reported with its row number and field, and
-nothing is imported. The hub users and their role groups are made through the hub's API,
-then the progress database is written in one transaction. Importing again changes nothing.
+One row is one person; its columns are ``COLUMNS`` (courses separated by ``;``).
+``parse_roster(path)`` reads a CSV or XLSX file and checks every row before anything is
+used: a bad row is reported with its row number and field. The hub (``senlab.hub.roster``)
+and the progress database (``senlab.progress.crud.roster``) both take the checked rows,
+so this module imports neither; ``senlab.commands.roster`` joins them.
 """
 
 from __future__ import annotations
@@ -15,15 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-from openpyxl import load_workbook
-
-from senlab.settings import Settings
-
 COLUMNS = ["role", "username", "full_name", "park_id", "park_name", "park_kind",
            "enterprise_id", "enterprise_name", "courses"]
-ROLES = {"trainee": "trainees", "manager": "managers", "instructor": "instructors",
-         "dost": "dost"}
+ROLES = ("trainee", "manager", "instructor", "dost")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -52,15 +45,6 @@ class RosterRow:
     courses: list[str] = field(default_factory=list)
 
 
-@dataclass
-class ImportSummary:
-    parks: int
-    enterprises: int
-    people: dict[str, int]
-    enrolments: int
-    hub_users_created: int
-
-
 def read_rows(path: Path) -> list[dict[str, str]]:
     """The file's rows as dicts of text, numbered from 2 (row 1 is the header)."""
     suffix = path.suffix.lower()
@@ -68,6 +52,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             table = [row for row in csv.reader(handle)]
     elif suffix == ".xlsx":
+        # Loaded for a workbook only: openpyxl brings numpy, half a second that the hub's
+        # config and the CLI, which import this module for its columns, need not pay.
+        from openpyxl import load_workbook
+
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
         table = [["" if v is None else str(v) for v in row]
                  for row in sheet.iter_rows(values_only=True)]
@@ -152,86 +140,3 @@ def parse_roster(path: Path) -> list[RosterRow]:
     if not rows:
         raise RosterError(path, [(2, "rows", "the roster has no people")])
     return rows
-
-
-class HubClient:
-    """The few hub API calls the roster needs, with an admin token. Each is idempotent."""
-
-    def __init__(self, api_url: str, token: str, *, transport: httpx.BaseTransport | None = None):
-        self.http = httpx.Client(base_url=api_url.rstrip("/") + "/", timeout=30,
-                                 headers={"Authorization": f"token {token}"},
-                                 transport=transport)
-
-    def _check(self, response: httpx.Response, what: str) -> httpx.Response:
-        if response.status_code >= 400:
-            raise RuntimeError(f"hub API refused to {what}: {response.status_code} "
-                               f"{response.text[:200]}")
-        return response
-
-    def ensure_users(self, names: list[str]) -> int:
-        """Create the users the hub does not have yet; return how many were created."""
-        missing = [n for n in names if self.http.get(f"users/{n}").status_code == 404]
-        if missing:
-            self._check(self.http.post("users", json={"usernames": missing}),
-                        f"create users {missing}")
-        return len(missing)
-
-    def ensure_group_members(self, group: str, names: list[str]) -> None:
-        if self.http.get(f"groups/{group}").status_code == 404:
-            self._check(self.http.post(f"groups/{group}"), f"create group {group!r}")
-        if names:
-            self._check(self.http.post(f"groups/{group}/users", json={"users": names}),
-                        f"add users to group {group!r}")
-
-    def close(self) -> None:
-        self.http.close()
-
-
-def course_group_members(rows: list[RosterRow]) -> dict[str, list[str]]:
-    """nbgrader's hub groups: `nbgrader-<course>` for trainees, `formgrade-<course>` for
-    instructors (see senlab.hub.courses)."""
-    from senlab.hub.courses import INSTRUCTOR_PREFIX, STUDENT_PREFIX
-
-    prefixes = {"trainee": STUDENT_PREFIX, "instructor": INSTRUCTOR_PREFIX}
-    groups: dict[str, list[str]] = {}
-    for row in rows:
-        for course in row.courses if row.role in prefixes else []:
-            groups.setdefault(prefixes[row.role] + course, []).append(row.username)
-    return groups
-
-
-def sync_hub(hub: HubClient, rows: list[RosterRow]) -> int:
-    created = hub.ensure_users([row.username for row in rows])
-    for role, group in ROLES.items():
-        hub.ensure_group_members(group, [row.username for row in rows if row.role == role])
-    for group, names in course_group_members(rows).items():
-        hub.ensure_group_members(group, names)
-    return created
-
-
-def import_roster(settings: Settings, path: Path, hub_client: HubClient | None
-                  ) -> ImportSummary:
-    """Check `path`, make its hub users and groups, then write it to the progress database.
-
-    Without a hub client only the database is written (the hub users then come from
-    elsewhere, e.g. the hub's own seeding).
-    """
-    from senlab.progress import db
-    from senlab.progress.crud.roster import write_roster
-
-    rows = parse_roster(Path(path))
-    created = sync_hub(hub_client, rows) if hub_client is not None else 0
-    engine = db.make_engine(settings.db_url)
-    try:
-        db.migrate(engine)
-        with db.session_scope(db.session_factory(engine)) as session:
-            write_roster(session, rows=rows)
-    finally:
-        engine.dispose()
-    return ImportSummary(
-        parks=len({r.park_id for r in rows if r.park_id and r.role in ("trainee", "manager")}),
-        enterprises=len({r.enterprise_id for r in rows
-                         if r.enterprise_id and r.role in ("trainee", "manager")}),
-        people={role: sum(1 for r in rows if r.role == role) for role in ROLES},
-        enrolments=sum(len(r.courses) for r in rows if r.role == "trainee"),
-        hub_users_created=created)

@@ -131,7 +131,7 @@ def seed_demo(settings: Settings) -> None:
     """The demo cohort's broker accounts and progress records (idempotent)."""
     from senlab.hub.cohort import write_roster_csv
     from senlab.progress.demo import load_demo
-    from senlab.roster import import_roster
+    from senlab.roster_import import import_roster
 
     cohort = demo_cohort()
     accounts = BrokerAccounts(settings)

@@ -10,6 +10,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from senlab.roster import COLUMNS
+
 Role = Literal["trainee", "instructor", "manager", "dost"]
 
 
@@ -44,8 +46,6 @@ class Cohort(BaseModel):
 
 def write_roster_csv(cohort: Cohort, path: Path) -> Path:
     """The cohort as a roster file that `senlab roster import` takes."""
-    from senlab.roster import COLUMNS
-
     parks = {park.id: park for park in cohort.parks}
     enterprises = {enterprise.id: enterprise for enterprise in cohort.enterprises}
     with open(path, "w", newline="", encoding="utf-8") as handle:

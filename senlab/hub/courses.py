@@ -14,8 +14,10 @@ import grp
 import json
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
+from senlab.courses import exchange_root
 from senlab.hub.cohort import Cohort
 from senlab.settings import Settings
 
@@ -37,17 +39,23 @@ def course_group_name(course: str) -> str:
     return f"sl-course-{course}"[:32]
 
 
+def course_group_members(people: Iterable[tuple[str, str, list[str]]]
+                         ) -> dict[str, list[str]]:
+    """nbgrader's course groups and their members, from (role, username, courses):
+    `nbgrader-<course>` for the trainees who take it, `formgrade-<course>` for the
+    instructors who teach it."""
+    prefixes = {"trainee": STUDENT_PREFIX, "instructor": INSTRUCTOR_PREFIX}
+    groups: dict[str, list[str]] = {}
+    for role, username, courses in people:
+        for course in courses if role in prefixes else []:
+            groups.setdefault(prefixes[role] + course, []).append(username)
+    return groups
+
+
 def course_groups(cohort: Cohort) -> dict[str, dict]:
     """`load_groups` entries for the cohort's course enrolments and teaching."""
-    prefixes = {"trainee": STUDENT_PREFIX, "instructor": INSTRUCTOR_PREFIX}
-    groups: dict[str, dict] = {}
-    for user in cohort.users:
-        if user.role not in prefixes:
-            continue
-        for course in user.courses:
-            group = groups.setdefault(prefixes[user.role] + course, {"users": []})
-            group["users"].append(user.username)
-    return groups
+    members = course_group_members((u.role, u.username, u.courses) for u in cohort.users)
+    return {group: {"users": users} for group, users in members.items()}
 
 
 def taught_courses(group_names: list[str]) -> list[str]:
@@ -57,8 +65,6 @@ def taught_courses(group_names: list[str]) -> list[str]:
 
 def write_common_configs(settings: Settings) -> None:
     """The config folders every server reads: shared nbgrader, and the trainees' limits."""
-    from senlab.courses import exchange_root
-
     exchange = exchange_root(settings)
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o1777)  # like /tmp: everyone submits, nobody deletes others' files

@@ -7,7 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from senlab.roster import HubClient, import_roster
+from senlab.hub.roster import HubClient
+from senlab.roster_import import import_roster
 from senlab.settings import Settings
 from tests.progress.hub_harness import PASSWORD, running_hub
 

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from senlab.hub.roster import HubClient
 from senlab.progress.db import make_engine, migrate, session_factory
 from senlab.progress.models import (
     Enrolment,
@@ -18,7 +19,8 @@ from senlab.progress.models import (
     Park,
     Trainee,
 )
-from senlab.roster import COLUMNS, HubClient, RosterError, import_roster
+from senlab.roster import COLUMNS, RosterError
+from senlab.roster_import import import_roster
 
 GOOD = [
     ["trainee", "an", "Nguyễn Văn An", "KCN-SD", "KCN Sa Đéc", "KCN", "E1", "Công ty A",

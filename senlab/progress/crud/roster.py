@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,9 +10,7 @@ from sqlalchemy.orm import Session
 from senlab.progress.crud import organisations as orgs
 from senlab.progress.crud.sql import insert_ignoring_conflicts
 from senlab.progress.models import Certificate, Enrolment, Enterprise, Trainee
-
-if TYPE_CHECKING:
-    from senlab.roster import RosterRow
+from senlab.roster import RosterRow
 
 
 def write_roster(session: Session, *, rows: list[RosterRow]) -> None:

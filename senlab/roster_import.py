@@ -1,0 +1,58 @@
+"""Importing a roster: parks, enterprises and people, on the hub and in the progress database.
+
+``senlab roster import FILE.csv|xlsx`` calls ``import_roster(settings, path, hub)``. It
+checks the whole file first (``senlab.roster``): a bad row is reported with its row number
+and field, and nothing is imported. Then the hub's users and groups are made through its
+API (``senlab.hub.roster``), and the progress database is written in one transaction
+(``senlab.progress.crud.roster``). Importing again changes nothing. ``senlab up --demo``
+imports the demo cohort this way, without the hub, whose own seeding makes its users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from senlab.hub.roster import HubClient, sync_hub
+from senlab.progress import db
+from senlab.progress.crud.roster import write_roster
+from senlab.roster import ROLES, RosterRow, parse_roster
+from senlab.settings import Settings
+
+
+@dataclass
+class ImportSummary:
+    parks: int
+    enterprises: int
+    people: dict[str, int]
+    enrolments: int
+    hub_users_created: int
+
+
+def summary_of(rows: list[RosterRow], hub_users_created: int) -> ImportSummary:
+    placed = [row for row in rows if row.role in ("trainee", "manager")]
+    return ImportSummary(
+        parks=len({row.park_id for row in placed if row.park_id}),
+        enterprises=len({row.enterprise_id for row in placed if row.enterprise_id}),
+        people={role: sum(1 for row in rows if row.role == role) for role in ROLES},
+        enrolments=sum(len(row.courses) for row in rows if row.role == "trainee"),
+        hub_users_created=hub_users_created)
+
+
+def import_roster(settings: Settings, path: Path, hub_client: HubClient | None
+                  ) -> ImportSummary:
+    """Check `path`, make its hub users and groups, then write it to the progress database.
+
+    Without a hub client only the database is written (the hub users then come from
+    elsewhere, e.g. the hub's own seeding).
+    """
+    rows = parse_roster(Path(path))
+    created = sync_hub(hub_client, rows) if hub_client is not None else 0
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.migrate(engine)
+        with db.session_scope(db.session_factory(engine)) as session:
+            write_roster(session, rows=rows)
+    finally:
+        engine.dispose()
+    return summary_of(rows, created)

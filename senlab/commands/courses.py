@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from senlab.courses import Course
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a file's path stays on one line
 
 
 def courses_dir(settings: Settings, args: argparse.Namespace | None = None) -> Path:
@@ -165,13 +165,14 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(summaries, ensure_ascii=False, indent=2))
         return 0
     table = Table(title="Courses")
-    for column in ("id", "title (vi)", "level", "hours", "assignments (pass mark)",
-                   "required", "min average", "published"):
-        table.add_column(column)
+    # Ids fold rather than being cut: they are what one types next.
+    for column in ("id", "title (vi)", "hours", "pass marks", "required", "min avg",
+                   "published"):
+        table.add_column(column, overflow="fold")
     for course in summaries:
         rule = course["completion"]
-        table.add_row(course["id"], course["title"]["vi"], course["level"], f"{course['hours']:g}",
-                      ", ".join(f"{a['id']} ({a['pass_mark']:g})" for a in course["assignments"]),
+        table.add_row(course["id"], course["title"]["vi"], f"{course['hours']:g}",
+                      ", ".join(f"{a['id']} {a['pass_mark']:g}" for a in course["assignments"]),
                       ", ".join(rule["required"]), f"{rule['min_average']:g}",
                       "yes" if course["published"] else "no")
     console.print(table)

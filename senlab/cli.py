@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--id", required=True, help="the device id in the lab")
     register.set_defaults(func=cmd_device_register)
 
-    from senlab.commands import courses, progress
+    from senlab.commands import accounts, courses, progress
 
+    accounts.register(commands)
     courses.register(commands)
     progress.register(commands)
     return parser

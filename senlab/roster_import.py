@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from senlab.hub.accounts import AccountClash, SystemAccounts, local_accounts
 from senlab.hub.roster import HubClient, sync_hub
 from senlab.progress import db
 from senlab.progress.crud.roster import write_roster
-from senlab.roster import ROLES, RosterRow, parse_roster
+from senlab.roster import ROLES, RosterError, RosterRow, parse_roster
 from senlab.settings import Settings
 
 
@@ -39,6 +40,22 @@ def summary_of(rows: list[RosterRow], hub_users_created: int) -> ImportSummary:
         hub_users_created=hub_users_created)
 
 
+def refuse_foreign_accounts(path: Path, rows: list[RosterRow],
+                            accounts: SystemAccounts | None) -> None:
+    """Refuse, before anything is written, people whose username the local spawner could not
+    give an account of its own: a system account SenLab did not make (`senlab.hub.accounts`)."""
+    if accounts is None:
+        return  # not root: every server runs as the hub's own user, no account is made
+    problems = []
+    for row in rows:
+        try:
+            accounts.check(row.username)
+        except AccountClash as err:
+            problems.append((row.row, "username", f"{err}; give this person another username"))
+    if problems:
+        raise RosterError(path, problems)
+
+
 def import_roster(settings: Settings, path: Path, hub_client: HubClient | None
                   ) -> ImportSummary:
     """Check `path`, make its hub users and groups, then write it to the progress database.
@@ -47,6 +64,7 @@ def import_roster(settings: Settings, path: Path, hub_client: HubClient | None
     elsewhere, e.g. the hub's own seeding).
     """
     rows = parse_roster(Path(path))
+    refuse_foreign_accounts(Path(path), rows, local_accounts(settings.home))
     created = sync_hub(hub_client, rows) if hub_client is not None else 0
     engine = db.make_engine(settings.db_url)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from senlab.broker import BrokerAccounts, write_broker_config
+from senlab.hub.accounts import AccountClash, local_accounts
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.config import venv_bin
 from senlab.settings import Settings, process_environment
@@ -134,6 +135,7 @@ def seed_demo(settings: Settings) -> None:
     from senlab.roster_import import import_roster
 
     cohort = demo_cohort()
+    refuse_foreign_accounts(settings, cohort.usernames())
     accounts = BrokerAccounts(settings)
     for name in cohort.usernames():
         accounts.trainee(name)
@@ -141,6 +143,19 @@ def seed_demo(settings: Settings) -> None:
     roster = write_roster_csv(cohort, settings.home / "demo-roster.csv")
     import_roster(settings, roster, hub_client=None)
     publish_new_courses(settings)
+
+
+def refuse_foreign_accounts(settings: Settings, names: list[str]) -> None:
+    """Stop before seeding when a demo user's name is a system account SenLab did not make."""
+    accounts = local_accounts(settings.home)
+    if accounts is None:
+        return  # not root: every server runs as the hub's own user, no account is made
+    for name in names:
+        try:
+            accounts.check(name)
+        except AccountClash as err:
+            raise StackError(f"the demo user {name!r} cannot have a system account of its "
+                             f"own: {err}; no account was changed") from err
 
 
 def publish_new_courses(settings: Settings) -> list[str]:

@@ -2,26 +2,26 @@
 
 Run as root (the normal case for `senlab up` on a class machine), the hub creates a system
 account of the same name for each user (nbgrader records submitters by their account
-name), with a private home under `SENLAB_HOME/users/<name>`; a name that is already a
-system account SenLab did not make (root, postgres, …) is refused,
-and starts their server as that account. One trainee then cannot read another's files or
-the environment of their server, which holds their broker password. Run as an ordinary
-user, there is no second account to switch to: every server runs as that user, which is
-fine for one person trying SenLab on a laptop, and the hub's log says so.
+name), with a private home under `SENLAB_HOME/users/<name>`, and starts their server as
+that account. Which accounts are SenLab's, and what it may do to them, is
+`senlab.hub.accounts`' rule: a name that is already an account SenLab did not make (root,
+postgres, …) is refused, and that account is left as it is. One trainee then cannot read
+another's files or the environment of their server, which holds their broker password. Run
+as an ordinary user, there is no second account to switch to: every server runs as that
+user, which is fine for one person trying SenLab on a laptop, and the hub's log says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import pwd
-import subprocess
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
 from senlab.broker import BrokerAccounts
+from senlab.hub.accounts import SystemAccounts, isolated
 from senlab.hub.courses import (
     config_path_for,
     course_group_name,
@@ -30,19 +30,6 @@ from senlab.hub.courses import (
     taught_courses,
 )
 from senlab.settings import Settings
-
-ACCOUNT_COMMENT = "SenLab user"
-
-
-class AccountClash(RuntimeError):
-    """A hub user's name is already a system account that SenLab did not make."""
-
-
-def system_username(name: str) -> str:
-    """The Linux account of a hub user: the same name, as nbgrader records submitters by it."""
-    if len(name) > 32:
-        raise AccountClash(f"hub user {name!r}: a system account name has at most 32 characters")
-    return name
 
 
 class SenLabSpawner(LocalProcessSpawner):
@@ -57,11 +44,12 @@ class SenLabSpawner(LocalProcessSpawner):
 
     @property
     def isolated(self) -> bool:
-        return os.geteuid() == 0
+        return isolated()
 
     @property
     def system_user(self) -> str:
-        return system_username(self.user.name)
+        """This hub user's Linux account: the same name (nbgrader records submitters by it)."""
+        return self.user.name
 
     @property
     def home_dir(self) -> str:
@@ -69,29 +57,13 @@ class SenLabSpawner(LocalProcessSpawner):
 
     def _ensure_account(self) -> None:
         os.makedirs(self.users_root, mode=0o711, exist_ok=True)
-        os.makedirs(self.home_dir, mode=0o700, exist_ok=True)
         if not self.isolated:
+            os.makedirs(self.home_dir, mode=0o700, exist_ok=True)
             return
-        try:
-            entry = pwd.getpwnam(self.system_user)
-        except KeyError:
-            subprocess.run(
-                ["useradd", "--system", "--user-group", "--no-create-home",
-                 "--comment", ACCOUNT_COMMENT, "--home-dir", self.home_dir,
-                 "--shell", "/usr/sbin/nologin", self.system_user],
-                check=True, capture_output=True,
-            )
-            entry = pwd.getpwnam(self.system_user)
-        if entry.pw_gecos != ACCOUNT_COMMENT:
-            raise AccountClash(
-                f"hub user {self.user.name!r} has the name of the system account "
-                f"{entry.pw_name!r} (uid {entry.pw_uid}), which SenLab did not create; "
-                "give the person another hub username"
-            )
-        if entry.pw_dir != self.home_dir:  # SENLAB_HOME moved since the account was made
-            subprocess.run(["usermod", "--home", self.home_dir, self.system_user],
-                           check=True, capture_output=True)
-        os.chown(self.home_dir, entry.pw_uid, entry.pw_gid)
+        # Asked before the home is made: a refused name leaves nothing behind.
+        account = SystemAccounts(Path(self.users_root).parent).ensure(self.system_user)
+        os.makedirs(self.home_dir, mode=0o700, exist_ok=True)
+        os.chown(self.home_dir, account.uid, account.gid)
         os.chmod(self.home_dir, 0o700)
         for course, root in self.taught_course_roots.items():
             ensure_course_group(root, course_group_name(course), self.system_user)

@@ -160,7 +160,8 @@ def refuse_foreign_accounts(settings: Settings, names: list[str]) -> None:
 
 def publish_new_courses(settings: Settings) -> list[str]:
     """Publish the courses in the repository that are new or changed since last published."""
-    from senlab.courses import CourseError, course_root, publish
+    from senlab.courses import CourseError, course_root
+    from senlab.grading.publish import publish
     from senlab.hub.courses import course_group_name, ensure_course_group
 
     published = []

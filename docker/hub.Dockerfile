@@ -24,9 +24,9 @@ RUN pip freeze \
       "pydantic>=2.11" "pydantic-settings>=2.16.3" "pyyaml>=6.0" \
       "jupyterhub-nativeauthenticator>=1.3.0" "bcrypt>=4.0" \
  && pip install --no-cache-dir --no-deps --editable .
-# hub.extraConfig imports senlab_k8s; fail the build, not the hub's start, if it cannot.
-ENV PYTHONPATH=/usr/local/src/senlab/hub_config/k8s
-RUN python -c "import senlab_k8s, senlab.hub.auth, kubespawner"
+# hub.extraConfig imports senlab.hub.k8s.config; fail the build, not the hub's start, if it
+# cannot.
+RUN python -c "import senlab.hub.k8s.config, senlab.hub.auth, kubespawner"
 
 WORKDIR /srv/jupyterhub
 USER 1000

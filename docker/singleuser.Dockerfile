@@ -23,7 +23,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 # The user the chart's pods start as; KubeSpawner gives each hub user a uid of its own
-# (senlab_k8s.user_uid) with this group, which may write the home volume (fsGid 100).
+# (senlab.hub.k8s.config.user_uid) with this group, which may write the home volume (fsGid 100).
 RUN useradd --uid 1000 --gid 100 --create-home --home-dir /home/jovyan --shell /bin/bash jovyan
 
 # senlab finds labs/ and hub_config/ beside its package (Settings.repo_root), so the repo
@@ -35,13 +35,12 @@ COPY senlab ./senlab
 COPY lab_devices ./lab_devices
 COPY labs ./labs
 COPY hub_config ./hub_config
+# The services pod runs senlab.progress.app:app_from_environment and senlab.grading.k8s
+# (the grading Jobs); fail the build, not the pod's start, if they cannot be imported.
 RUN pip install --editable . \
- && python -c "import senlab.hub.courses, senlab.progress.app, senlab.grading, lab_devices" \
+ && python -c "import senlab.hub.courses, senlab.progress.app, senlab.grading.k8s, lab_devices" \
  && install -d -o 1000 -g 100 courses
 # courses/ stays empty: an operator copies one course in to publish it, then removes it.
-# senlab_k8s: the progress service's launcher; senlab_k8s_grading: the grading Jobs.
-ENV PYTHONPATH=/usr/local/src/senlab/hub_config/k8s
-RUN python -c "import senlab_k8s, senlab_k8s_grading"
 
 USER 1000
 WORKDIR /home/jovyan

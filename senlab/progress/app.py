@@ -15,7 +15,7 @@ from senlab.progress.event_types import EventBatch
 from senlab.progress.goals import goals_path, load_goals
 from senlab.progress.metrics import ServiceMetrics
 from senlab.progress.routes import ROUTERS
-from senlab.settings import Settings
+from senlab.settings import Settings, get_settings
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
@@ -72,3 +72,11 @@ async def _redirect_to_login(request: Request, error: Exception) -> RedirectResp
     response.set_cookie(STATE_COOKIE, state, max_age=600, httponly=True,
                         path=request.app.state.settings.hub_service_prefix, samesite="lax")
     return response
+
+
+def app_from_environment() -> FastAPI:
+    """The service built from the SENLAB_ environment, for a launcher that takes a factory:
+    the progress pod on Kubernetes runs ``uvicorn --factory
+    senlab.progress.app:app_from_environment`` on the pod's address (one machine runs
+    ``python -m senlab.progress`` on loopback)."""
+    return create_app(get_settings())

@@ -1,19 +1,20 @@
 """SenLab on Kubernetes: what the Zero to JupyterHub hub adds to the chart's configuration.
 
-`values.yaml` (`hub.extraConfig`) calls `configure(c, get_settings())`; the hub image puts
-this file on the hub's Python path. Everything that does not depend on where processes run
-comes from `senlab.hub` unchanged: the authenticator and its seeded accounts, the roles,
-the groups, the services' names and tokens, each server's broker credentials
-(`BrokerAccounts`) and its nbgrader wiring (`senlab.hub.courses`). What does depend on it
-is replaced here:
+`hub_config/k8s/values.yaml` (`hub.extraConfig`) calls `configure(c, get_settings())`; the
+hub image installs senlab, so nothing else needs to be on its Python path. Everything that
+does not depend on where processes run comes from `senlab.hub` unchanged: the
+authenticator and its seeded accounts, the roles, the groups, the services' names and
+tokens, each server's broker credentials (`BrokerAccounts`) and its nbgrader wiring
+(`senlab.hub.courses`). What does depend on it is replaced here:
 
-- the services run in pods of their own (`services.yaml`, `broker.yaml` beside this file),
-  so the hub declares them by name, token and URL instead of starting them;
+- the services run in pods of their own (`services.yaml`, `broker.yaml` in
+  `hub_config/k8s/`), so the hub declares them by name, token and URL instead of starting
+  them;
 - each user's pod mounts the shared volume's nbgrader exchange (instructors also the
   courses), runs under a uid of its own, and is told its name for nbgrader.
 
-The progress service's launcher for its pod, `progress_app`, is here too: on Kubernetes it
-must listen on the pod's address, where the proxy reaches it, not on loopback.
+The progress service's pod runs `senlab.progress.app:app_from_environment` with uvicorn,
+which listens on the pod's address, where the proxy reaches it, not on loopback.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from senlab.hub.courses import (
 from senlab.hub.roles import ROLE_GROUPS, hub_groups, hub_roles
 from senlab.settings import Settings
 
-# Kubernetes names the manifests beside this file define; tests hold both sides to them.
+# Kubernetes names the manifests in hub_config/k8s/ define; tests hold both sides to them.
 SERVICES_HOST = "senlab-services"  # the Service in front of the progress/fleet/grader pod
 BROKER_HOST = "senlab-broker"  # the Service in front of Mosquitto
 HOME_CLAIM = "senlab-home"  # the ReadWriteMany claim that holds SENLAB_HOME
@@ -91,7 +92,7 @@ def kubernetes_services(settings: Settings) -> list[dict]:
         if workload is None:
             raise UnknownService(
                 f"hub service {name!r} (senlab.hub.config.managed_services) has no "
-                "Kubernetes workload: add it to WORKLOADS in hub_config/k8s/senlab_k8s.py "
+                "Kubernetes workload: add it to WORKLOADS in senlab/hub/k8s/config.py "
                 "and to a manifest in hub_config/k8s/"
             )
         spec = {key: value for key, value in local.items() if key not in LOCAL_ONLY_FIELDS}
@@ -219,10 +220,3 @@ def configure(c, settings: Settings) -> None:
         "read:users!user",
     ]
 
-
-def progress_app():
-    """`uvicorn --factory senlab_k8s:progress_app`: the progress service in its pod."""
-    from senlab.progress.app import create_app
-    from senlab.settings import get_settings
-
-    return create_app(get_settings())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from senlab.broker import BrokerAccounts, write_broker_config
+from senlab.hub.k8s import config as k8s
+from senlab.progress.app import app_from_environment
 from senlab.settings import Settings
 
 # Variables that are not settings: what the pre-spawn hook computes per user.
@@ -62,10 +64,10 @@ def test_every_environment_makes_valid_settings(values, resources, monkeypatch, 
             pytest.fail(f"{where}: {error}")
 
 
-def test_the_hub_hands_out_the_brokers_service_name_and_port(values, resources, senlab_k8s):
+def test_the_hub_hands_out_the_brokers_service_name_and_port(values, resources):
     hub = values["hub"]["extraEnv"]
     service = resources[("Service", "senlab-broker")]
-    assert hub["SENLAB_MQTT_HOST"] == service["metadata"]["name"] == senlab_k8s.BROKER_HOST
+    assert hub["SENLAB_MQTT_HOST"] == service["metadata"]["name"] == k8s.BROKER_HOST
     assert int(hub["SENLAB_MQTT_PORT"]) == service["spec"]["ports"][0]["port"] == 1883
     conf = resources[("ConfigMap", "senlab-broker-config")]["data"]["mosquitto.conf"]
     assert f"listener {hub['SENLAB_MQTT_PORT']} 0.0.0.0" in conf.splitlines()
@@ -80,34 +82,34 @@ def container_named(resources, workload: str, name: str) -> dict:
     return next(c for c in spec["containers"] if c["name"] == name)
 
 
-def test_the_progress_port_is_the_same_everywhere(values, resources, senlab_k8s, tmp_path):
+def test_the_progress_port_is_the_same_everywhere(values, resources, tmp_path):
     port = int(values["hub"]["extraEnv"]["SENLAB_PROGRESS_PORT"])
     assert port == Settings.model_fields["progress_port"].default
-    service = resources[("Service", senlab_k8s.SERVICES_HOST)]
+    service = resources[("Service", k8s.SERVICES_HOST)]
     assert service["spec"]["ports"][0]["port"] == port
     progress = container_named(resources, "Deployment/senlab-services", "progress")
     assert progress["ports"][0]["containerPort"] == port
     assert progress["command"][progress["command"].index("--port") + 1] == str(port)
     assert progress["command"][progress["command"].index("--factory") + 1] == \
-        "senlab_k8s:progress_app"
+        "senlab.progress.app:app_from_environment"
     for name in ("fleet", "grader"):  # they reach it on the pod's loopback
         env = env_of(container_named(resources, "Deployment/senlab-services", name))
         assert env["SENLAB_PROGRESS_PORT"] == str(port)
 
 
-def test_the_progress_launcher_builds_the_app_from_the_settings(senlab_k8s, monkeypatch,
+def test_the_progress_launcher_builds_the_app_from_the_settings(monkeypatch,
                                                                 tmp_path):
     monkeypatch.setenv("SENLAB_HOME", str(tmp_path))
     from fastapi.testclient import TestClient
 
-    with TestClient(senlab_k8s.progress_app()) as client:
+    with TestClient(app_from_environment()) as client:
         response = client.get("/services/progress/api/health")
     assert response.status_code == 200
     assert (tmp_path / "progress.sqlite").exists()  # the settings' database, migrated
 
 
-def test_every_workload_the_hub_declares_runs_in_the_manifests(senlab_k8s, resources):
-    for service, workload in senlab_k8s.WORKLOADS.items():
+def test_every_workload_the_hub_declares_runs_in_the_manifests(resources):
+    for service, workload in k8s.WORKLOADS.items():
         kind = "Deployment"
         container = container_named(resources, f"{kind}/{workload.deployment}",
                                     workload.container)
@@ -137,9 +139,9 @@ def test_user_pods_are_told_the_progress_service_as_locally(values):
     assert url == "http://proxy-public/services/progress/"  # the chart's proxy Service
 
 
-def test_the_home_mount_is_where_the_hook_puts_the_courses(values, senlab_k8s):
-    assert values["singleuser"]["storage"]["homeMountPath"] == senlab_k8s.HOME_MOUNT
-    assert values["singleuser"]["fsGid"] == senlab_k8s.USERS_GID
+def test_the_home_mount_is_where_the_hook_puts_the_courses(values):
+    assert values["singleuser"]["storage"]["homeMountPath"] == k8s.HOME_MOUNT
+    assert values["singleuser"]["fsGid"] == k8s.USERS_GID
 
 
 def directives(conf: str) -> dict[str, list[str]]:
@@ -177,7 +179,7 @@ def test_the_broker_runs_as_the_uid_that_writes_its_files(values, resources):
     assert pod["securityContext"]["runAsUser"] == 1000  # the hub image's user (jovyan)
 
 
-def test_the_secrets_the_code_asks_for_are_in_the_secret(senlab_k8s, tmp_path, monkeypatch):
+def test_the_secrets_the_code_asks_for_are_in_the_secret(tmp_path, monkeypatch):
     asked: set[str] = set()
     real = Settings.secret
 
@@ -190,12 +192,12 @@ def test_the_secrets_the_code_asks_for_are_in_the_secret(senlab_k8s, tmp_path, m
     from senlab.grading.events import service_token
 
     settings = Settings(home=tmp_path, mqtt_host="senlab-broker")
-    senlab_k8s.configure(__import__("traitlets.config").config.Config(), settings)
-    senlab_k8s.make_kubernetes_pre_spawn_hook(settings)(_spawner("trainee1"))
+    k8s.configure(__import__("traitlets.config").config.Config(), settings)
+    k8s.make_kubernetes_pre_spawn_hook(settings)(_spawner("trainee1"))
     service_arguments(settings)
     FleetClient(settings)
     service_token(settings)
-    assert asked == senlab_k8s.SECRET_FILES  # each key is needed, and none is missing
+    assert asked == k8s.SECRET_FILES  # each key is needed, and none is missing
 
 
 def _spawner(name: str):

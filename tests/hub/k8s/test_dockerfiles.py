@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from senlab.hub.k8s import check
+
+REPO = Path(__file__).resolve().parents[3]
 DOCKER = REPO / "docker"
 DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
 
 
-def instructions(check, path: Path, keyword: str) -> list[str]:
+def instructions(path: Path, keyword: str) -> list[str]:
     return [args for _, word, args in check.dockerfile_instructions(path.read_text())
             if word == keyword]
 
@@ -21,39 +23,40 @@ def test_there_is_a_hub_and_a_singleuser_image():
 
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)
-def test_each_dockerfile_passes_the_check(check, path):
+def test_each_dockerfile_passes_the_check(path):
     assert check.dockerfile_errors(path) == []
 
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)
-def test_no_image_carries_the_course_sources(check, path):
+def test_no_image_carries_the_course_sources(path):
     # Course sources hold the hidden tests; trainees' pods must not see them.
-    copied = " ".join(instructions(check, path, "COPY"))
+    copied = " ".join(instructions(path, "COPY"))
     assert "courses" not in copied and ". ." not in copied
     assert check.is_ignored("courses", check.ignore_patterns(path))
 
 
-def test_the_singleuser_image_has_the_sandbox_and_the_services(check):
+def test_the_singleuser_image_has_the_sandbox_and_the_services():
     from senlab.grading import sandbox
 
     path = DOCKER / "singleuser.Dockerfile"
-    run = " ".join(instructions(check, path, "RUN"))
+    run = " ".join(instructions(path, "RUN"))
     assert "bubblewrap" in run and sandbox.BWRAP == "bwrap"  # Debian's bwrap package
     assert "util-linux" in run  # setpriv and prlimit
     assert 'CMD ["jupyterhub-singleuser"]' in path.read_text()
-    env = " ".join(instructions(check, path, "ENV"))
-    assert "PYTHONPATH=/usr/local/src/senlab/hub_config/k8s" in env
-    assert (REPO / "hub_config" / "k8s" / "senlab_k8s.py").exists()
+    # The services pod's commands (services.yaml) import from the installed package alone.
+    assert "PYTHONPATH" not in " ".join(instructions(path, "ENV"))
+    assert "senlab.progress.app, senlab.grading.k8s" in run
 
 
-def test_the_hub_image_keeps_the_charts_jupyterhub(check):
+def test_the_hub_image_keeps_the_charts_jupyterhub():
     path = DOCKER / "hub.Dockerfile"
-    args = instructions(check, path, "ARG")
+    args = instructions(path, "ARG")
     assert "HUB_IMAGE=quay.io/jupyterhub/k8s-hub:4.4.0" in args
-    run = " ".join(instructions(check, path, "RUN"))
+    run = " ".join(instructions(path, "RUN"))
     assert "--constraint /tmp/chart-pins.txt" in run and "jupyterhub|" in run
     assert "--no-deps --editable ." in run
-    assert 'import senlab_k8s, senlab.hub.auth, kubespawner' in run
+    assert 'import senlab.hub.k8s.config, senlab.hub.auth, kubespawner' in run
+    assert "PYTHONPATH" not in " ".join(instructions(path, "ENV"))
 
 
 def test_the_images_are_the_ones_the_values_and_manifests_use(values, resources):
@@ -77,7 +80,7 @@ def write(tmp_path: Path, text: str, ignore: str = "") -> Path:
     return path
 
 
-def test_a_missing_copy_source_is_named_with_its_line(check, tmp_path):
+def test_a_missing_copy_source_is_named_with_its_line(tmp_path):
     path = write(tmp_path, "FROM python:3.11.14-slim\nCOPY pyproject.toml ./\n"
                            "COPY senlab_missing ./senlab\nRUN pip install .\n")
     assert check.dockerfile_errors(path, tmp_path) == [
@@ -85,14 +88,14 @@ def test_a_missing_copy_source_is_named_with_its_line(check, tmp_path):
         f"build context ({tmp_path})"]
 
 
-def test_an_unpinned_base_and_a_missing_install_are_reported(check, tmp_path):
+def test_an_unpinned_base_and_a_missing_install_are_reported(tmp_path):
     path = write(tmp_path, "ARG BASE=python:latest\nFROM ${BASE}\nCOPY pyproject.toml ./\n")
     assert check.dockerfile_errors(path, tmp_path) == [
         "docker/bad.Dockerfile line 2: base image 'python:latest' is not pinned to a version",
         "docker/bad.Dockerfile: no RUN pip install of the repository's package (.)"]
 
 
-def test_a_copy_of_an_ignored_folder_is_reported(check, tmp_path):
+def test_a_copy_of_an_ignored_folder_is_reported(tmp_path):
     (tmp_path / "courses").mkdir(parents=True)
     path = write(tmp_path, "FROM python:3.11.14-slim\nCOPY courses ./courses\n"
                            "RUN pip install \\\n    --editable .\n", ignore="courses\n")

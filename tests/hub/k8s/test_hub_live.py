@@ -23,7 +23,7 @@ from tests.stack.harness import free_ports
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
@@ -58,7 +58,6 @@ def hub(values, tmp_path_factory):
                 if isinstance(value, str)})
     env.update(SENLAB_HOME=str(home), SENLAB_ADMIN_TOKEN=admin_token,
                SENLAB_ENVIRONMENT="development",
-               PYTHONPATH=str(REPO / "hub_config" / "k8s"),
                PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}")
     log = open(tmp_path / "hub.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)],

@@ -1,7 +1,8 @@
-"""Check SenLab's Kubernetes files without a cluster: `python hub_config/k8s/check.py`.
+"""Check SenLab's Kubernetes files without a cluster: `python -m senlab.hub.k8s.check`.
 
-- `values.yaml` against the Zero to JupyterHub chart's values schema (`schema/`), as
-  `helm lint` would; each error names the file and the key path (`hub.extraEnvv`).
+- `hub_config/k8s/values.yaml` against the Zero to JupyterHub chart's values schema
+  (`hub_config/k8s/schema/`), as `helm lint` would; each error names the file and the key
+  path (`hub.extraEnvv`).
 - Every manifest beside it: YAML documents, each with apiVersion, kind and metadata.name,
   and no field that the Kubernetes API does not have (checked against the models of the
   `kubernetes` client, a dev dependency), nor a field of the wrong shape. The Kubernetes
@@ -25,10 +26,11 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft7Validator
 
-HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parent.parent
-SCHEMA_PATH = HERE / "schema" / "z2jh-values.schema.yaml"
-VALUES_PATH = HERE / "values.yaml"
+from senlab.settings import REPO_ROOT
+
+K8S_DIR = REPO_ROOT / "hub_config" / "k8s"
+SCHEMA_PATH = K8S_DIR / "schema" / "z2jh-values.schema.yaml"
+VALUES_PATH = K8S_DIR / "values.yaml"
 NOT_MANIFESTS = {"values.yaml", "kustomization.yaml"}
 
 
@@ -44,7 +46,7 @@ def load_documents(path: Path) -> list:
         raise CheckError(f"{path.name}: not valid YAML: {error}") from error
 
 
-def manifest_paths(folder: Path = HERE) -> list[Path]:
+def manifest_paths(folder: Path = K8S_DIR) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_MANIFESTS)
 
 
@@ -127,6 +129,7 @@ def manifest_errors(path: Path) -> list[str]:
 
 # -- Kubernetes API fields --------------------------------------------------------------
 def _client():
+    # Imported on first use: `kubernetes` is a dev dependency, and takes a second to load.
     try:
         from kubernetes import client
     except ImportError as error:
@@ -157,7 +160,8 @@ def field_errors(data, type_name: str, where: str) -> list[str]:
         value_type = type_name[5:-1].split(", ", 1)[1]
         return [e for key, value in data.items()
                 for e in field_errors(value, value_type, f"{where}.{key}")]
-    scalars = {"str": str, "int": int, "bool": bool, "float": (int, float)}
+    scalars: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "bool": bool,
+                                                   "float": (int, float)}
     if type_name in scalars:
         wanted = scalars[type_name]
         ok = isinstance(data, wanted) and not (type_name == "int" and isinstance(data, bool))

@@ -1,15 +1,16 @@
 """Autograding on Kubernetes: one Job per batch of new submissions.
 
-`python -m senlab_k8s_grading` is the `grader` container of the services pod. Every
+`python -m senlab.grading.k8s` is the `grader` container of the services pod. Every
 `SENLAB_GRADING_POLL_SECONDS` it looks at the nbgrader exchange's inbound folders and at
 the courses' gradebooks. When a submission has arrived, or a gradebook has changed (a
 grade given by hand in formgrader), since the last batch started, and no batch is running,
-it creates a Job from `grading-job.yaml`: `python -m senlab.grading --once` collects,
-grades in the bubblewrap sandbox, releases feedback and posts the grades. One batch runs at
-a time, so no submission is graded twice; what arrives during a batch starts the next one.
+it creates a Job from `hub_config/k8s/grading-job.yaml`: `python -m senlab.grading --once`
+collects, grades in the bubblewrap sandbox, releases feedback and posts the grades. One
+batch runs at a time, so no submission is graded twice; what arrives during a batch starts
+the next one.
 
 Only the Job's pod holds the privileges the sandbox needs; this container creates Jobs
-through the Kubernetes API with a service account limited to that (`rbac.yaml`).
+through the Kubernetes API with a service account limited to that (`hub_config/k8s/rbac.yaml`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from senlab.settings import Settings, get_settings
 
 log = logging.getLogger("senlab.grading.k8s")
 
-TEMPLATE_PATH = Path(__file__).with_name("grading-job.yaml")
+# Beside the other manifests, where `kubectl create -f` also takes it for a batch by hand.
+TEMPLATE = Path("hub_config") / "k8s" / "grading-job.yaml"
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 API_URL = "https://kubernetes.default.svc"
 BATCH_SELECTOR = "app.kubernetes.io/name=senlab-grading"
@@ -95,6 +97,11 @@ def finished(job: dict) -> bool:
     conditions = job.get("status", {}).get("conditions", []) or []
     return any(c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
                for c in conditions)
+
+
+def job_template(settings: Settings) -> dict:
+    """The batch Job's manifest, as `hub_config/k8s/grading-job.yaml` gives it."""
+    return yaml.safe_load((settings.repo_root / TEMPLATE).read_text())
 
 
 def batch_job(template: dict, started: datetime) -> dict:
@@ -164,8 +171,8 @@ class BatchDispatcher:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s "
                         "%(message)s")
-    template = yaml.safe_load(TEMPLATE_PATH.read_text())
-    dispatcher = BatchDispatcher(get_settings(), KubernetesJobs.in_cluster(), template)
+    settings = get_settings()
+    dispatcher = BatchDispatcher(settings, KubernetesJobs.in_cluster(), job_template(settings))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -13,18 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
+from senlab.grading import k8s
 from senlab.settings import Settings
 
 NOW = datetime(2026, 11, 20, 8, 30, 5, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def grading(check):
-    import importlib
-
-    return importlib.import_module("senlab_k8s_grading")
 
 
 class FakeJobsAPI:
@@ -63,12 +56,11 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def dispatcher(grading, api, settings):
-    jobs = grading.KubernetesJobs(namespace="senlab", token=lambda: "sa-token",
+def dispatcher(api, settings):
+    jobs = k8s.KubernetesJobs(namespace="senlab", token=lambda: "sa-token",
                                   base_url="https://kubernetes.test",
                                   transport=httpx.MockTransport(api))
-    template = yaml.safe_load(grading.TEMPLATE_PATH.read_text())
-    return grading.BatchDispatcher(settings, jobs, template)
+    return k8s.BatchDispatcher(settings, jobs, k8s.job_template(settings))
 
 
 def submit(settings, course: str, name: str) -> None:
@@ -115,16 +107,16 @@ def test_a_grade_given_by_hand_starts_a_batch_that_posts_it(dispatcher, api, set
     assert dispatcher.run_once(NOW.replace(second=20)) is not None
 
 
-def test_an_api_refusal_names_the_call_and_the_status(dispatcher, api, settings, grading):
+def test_an_api_refusal_names_the_call_and_the_status(dispatcher, api, settings):
     submit(settings, "demo", "trainee1+lab1+t1+a")
     api.fail_with = 403
-    with pytest.raises(grading.JobsError,
+    with pytest.raises(k8s.JobsError,
                        match=r"GET /apis/batch/v1/namespaces/senlab/jobs: HTTP 403"):
         dispatcher.run_once(NOW)
     assert not dispatcher.state_path.exists()  # nothing recorded: the next pass retries
 
 
-def test_the_rotated_token_is_read_at_each_call(grading, tmp_path):
+def test_the_rotated_token_is_read_at_each_call(tmp_path):
     folder = tmp_path / "sa"
     folder.mkdir()
     import certifi
@@ -132,33 +124,13 @@ def test_the_rotated_token_is_read_at_each_call(grading, tmp_path):
     ca = Path(certifi.where()).read_text()  # any real CA bundle; the cluster's in a pod
     for name, text in (("token", "first"), ("namespace", "senlab"), ("ca.crt", ca)):
         (folder / name).write_text(text)
-    jobs = grading.KubernetesJobs.in_cluster(folder)
+    jobs = k8s.KubernetesJobs.in_cluster(folder)
     assert jobs.namespace == "senlab" and jobs.token() == "first"
     (folder / "token").write_text("rotated")
     assert jobs.token() == "rotated"
 
 
-def test_a_missing_service_account_is_named(grading, tmp_path):
+def test_a_missing_service_account_is_named(tmp_path):
     (tmp_path / "namespace").write_text("senlab")
-    with pytest.raises(grading.JobsError, match="token, ca.crt missing"):
-        grading.KubernetesJobs.in_cluster(tmp_path)
-
-
-def test_the_role_allows_exactly_what_the_dispatcher_does(resources):
-    role = resources[("Role", "senlab-grader")]
-    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"],
-                              "verbs": ["create", "get", "list"]}]
-    binding = resources[("RoleBinding", "senlab-grader")]
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "senlab-grader"}]
-
-
-def test_only_the_grader_container_gets_the_service_account_token(resources, grading):
-    pod = resources[("Deployment", "senlab-services")]["spec"]["template"]["spec"]
-    assert pod["serviceAccountName"] == "senlab-grader"
-    assert pod["automountServiceAccountToken"] is False
-    holders = {c["name"] for c in pod["containers"] for m in c.get("volumeMounts", [])
-               if m["mountPath"] == str(grading.SERVICE_ACCOUNT_DIR)}
-    assert holders == {"grader"}
-    grader = next(c for c in pod["containers"] if c["name"] == "grader")
-    assert grader["command"] == ["python", "-m", "senlab_k8s_grading"]
-    assert "SYS_ADMIN" not in str(grader.get("securityContext"))
+    with pytest.raises(k8s.JobsError, match="token, ca.crt missing"):
+        k8s.KubernetesJobs.in_cluster(tmp_path)

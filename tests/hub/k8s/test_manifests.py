@@ -7,7 +7,11 @@ from pathlib import Path
 
 import yaml
 
-SITE = Path(__file__).resolve().parents[2] / "site"
+from senlab.grading import k8s as grading_jobs
+from senlab.hub.k8s import check
+from senlab.hub.k8s import config as k8s
+
+SITE = Path(__file__).resolve().parents[3] / "site"
 
 
 def pod_specs(resources):
@@ -23,7 +27,7 @@ def containers(resources):
             yield where, container
 
 
-def test_every_manifest_document_has_api_version_kind_and_name(check):
+def test_every_manifest_document_has_api_version_kind_and_name():
     paths = check.manifest_paths()
     assert {p.name for p in paths} >= {"storage.yaml", "postgres.yaml", "broker.yaml",
                                        "services.yaml", "grading-job.yaml"}
@@ -31,7 +35,7 @@ def test_every_manifest_document_has_api_version_kind_and_name(check):
         assert check.manifest_errors(path) == [], path.name
 
 
-def test_a_document_without_a_name_is_reported_by_file_and_number(check, tmp_path):
+def test_a_document_without_a_name_is_reported_by_file_and_number(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n---\n"
                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n---\n- a list\n")
@@ -41,8 +45,8 @@ def test_a_document_without_a_name_is_reported_by_file_and_number(check, tmp_pat
     ]
 
 
-def test_the_kustomization_applies_every_manifest_but_the_on_demand_job(check):
-    kustomization = yaml.safe_load((check.HERE / "kustomization.yaml").read_text())
+def test_the_kustomization_applies_every_manifest_but_the_on_demand_job():
+    kustomization = yaml.safe_load((check.K8S_DIR / "kustomization.yaml").read_text())
     expected = {p.name for p in check.manifest_paths()} - {"grading-job.yaml"}
     assert set(kustomization["resources"]) == expected
 
@@ -92,7 +96,7 @@ def test_every_volume_mount_names_a_volume_of_its_pod(resources):
                 assert mount["name"] in volumes, f"{where} {container['name']}: {mount['name']}"
 
 
-def test_every_image_is_pinned_to_a_version(check, resources):
+def test_every_image_is_pinned_to_a_version(resources):
     for where, container in containers(resources):
         assert check.pinned(container["image"]), f"{where} {container['name']}"
 
@@ -142,11 +146,11 @@ def documented_secret_keys(page: Path) -> dict[str, set[str]]:
     return keys
 
 
-def test_the_docs_create_every_secret_key_the_pods_read(resources, values, senlab_k8s):
+def test_the_docs_create_every_secret_key_the_pods_read(resources, values):
     needed = referenced_secret_keys(resources, values)
     needed.setdefault("senlab-secrets", set()).update(
-        token for token in (w.token for w in senlab_k8s.WORKLOADS.values()) if token)
-    needed["senlab-secrets"] |= senlab_k8s.SECRET_FILES
+        token for token in (w.token for w in k8s.WORKLOADS.values()) if token)
+    needed["senlab-secrets"] |= k8s.SECRET_FILES
     for page in ("kubernetes.md", "kubernetes.en.md"):
         documented = documented_secret_keys(SITE / page)
         for secret, keys in needed.items():
@@ -154,7 +158,7 @@ def test_the_docs_create_every_secret_key_the_pods_read(resources, values, senla
             assert keys - optional <= documented.get(secret, set()), (page, secret)
 
 
-def test_a_field_the_kubernetes_api_lacks_is_named_with_its_path(check, tmp_path):
+def test_a_field_the_kubernetes_api_lacks_is_named_with_its_path(tmp_path):
     bad = tmp_path / "typo.yaml"
     bad.write_text("""
 apiVersion: apps/v1
@@ -181,7 +185,7 @@ spec:
     ]
 
 
-def test_an_unknown_kind_is_reported(check, tmp_path):
+def test_an_unknown_kind_is_reported(tmp_path):
     bad = tmp_path / "kind.yaml"
     bad.write_text("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n")
     assert check.manifest_errors(bad) == [
@@ -189,7 +193,7 @@ def test_an_unknown_kind_is_reported(check, tmp_path):
         "API has"]
 
 
-def test_the_kubernetes_objects_inside_the_values_are_checked(check, values):
+def test_the_kubernetes_objects_inside_the_values_are_checked(values):
     assert check.values_object_errors(values) == []
     bad = yaml.safe_load(yaml.safe_dump(values))
     bad["hub"]["extraVolumes"][0]["persistentVolumeClaim"]["claim"] = "senlab-home"
@@ -223,3 +227,23 @@ def test_network_policies_admit_each_client_of_each_pod(resources, values):
     egress = values["singleuser"]["networkPolicy"]["egress"]
     assert {"app.kubernetes.io/name": "senlab-broker"} in [
         peer["podSelector"]["matchLabels"] for rule in egress for peer in rule["to"]]
+
+
+def test_the_role_allows_exactly_what_the_dispatcher_does(resources):
+    role = resources[("Role", "senlab-grader")]
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"],
+                              "verbs": ["create", "get", "list"]}]
+    binding = resources[("RoleBinding", "senlab-grader")]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "senlab-grader"}]
+
+
+def test_only_the_grader_container_gets_the_service_account_token(resources):
+    pod = resources[("Deployment", "senlab-services")]["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "senlab-grader"
+    assert pod["automountServiceAccountToken"] is False
+    holders = {c["name"] for c in pod["containers"] for m in c.get("volumeMounts", [])
+               if m["mountPath"] == str(grading_jobs.SERVICE_ACCOUNT_DIR)}
+    assert holders == {"grader"}
+    grader = next(c for c in pod["containers"] if c["name"] == "grader")
+    assert grader["command"] == ["python", "-m", "senlab.grading.k8s"]
+    assert "SYS_ADMIN" not in str(grader.get("securityContext"))

@@ -14,6 +14,10 @@ import threading
 from rich.console import Console
 from rich.table import Table
 
+from senlab.broker import BrokerAccounts, InvalidAccountName
+from senlab.commands import accounts, courses, progress
+from senlab.hub.cohort import demo_cohort
+from senlab.hub.config import ADMIN_USER
 from senlab.settings import Settings, get_settings
 
 console = Console()
@@ -21,6 +25,9 @@ console = Console()
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Run the whole stack until Ctrl-C or SIGTERM."""
+    # Imported when `senlab up` runs: the stack loads the grader, the progress database and
+    # the demo (about 3 s) that the other subcommands and `--help` need not wait for. Not
+    # a cycle: nothing below imports this module.
     from senlab.stack import Hub, StackError, check_dependencies, check_ports, prepare
 
     if args.demo:
@@ -59,9 +66,6 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_welcome(settings: Settings) -> None:
-    from senlab.hub.cohort import demo_cohort
-    from senlab.hub.config import ADMIN_USER
-
     console.print(f"\n[bold green]SenLab is up[/] at [link={settings.hub_url}]"
                   f"{settings.hub_url}[/link]")
     table = Table(title="Accounts", show_lines=False)
@@ -79,8 +83,6 @@ def print_welcome(settings: Settings) -> None:
 
 def cmd_device_register(args: argparse.Namespace, settings: Settings) -> int:
     """Give a real device its own broker account, limited to its own subtree."""
-    from senlab.broker import BrokerAccounts, InvalidAccountName
-
     try:
         creds = BrokerAccounts(settings).device(args.trainee, args.lab, args.id)
     except InvalidAccountName as err:
@@ -112,8 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--lab", required=True)
     register.add_argument("--id", required=True, help="the device id in the lab")
     register.set_defaults(func=cmd_device_register)
-
-    from senlab.commands import accounts, courses, progress
 
     accounts.register(commands)
     courses.register(commands)

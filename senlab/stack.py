@@ -20,9 +20,14 @@ from pathlib import Path
 import httpx
 
 from senlab.broker import BrokerAccounts, write_broker_config
+from senlab.courses import CourseError, course_root
+from senlab.grading.publish import publish
 from senlab.hub.accounts import AccountClash, local_accounts
-from senlab.hub.cohort import demo_cohort
+from senlab.hub.cohort import demo_cohort, write_roster_csv
 from senlab.hub.config import venv_bin
+from senlab.hub.courses import course_group_name, ensure_course_group
+from senlab.progress.demo import load_demo
+from senlab.roster_import import import_roster
 from senlab.settings import Settings, process_environment
 
 STOP_SECONDS = 12  # the hub's own clean-up; everything is gone within 15 s
@@ -130,10 +135,6 @@ def lock_down_state(settings: Settings) -> None:
 
 def seed_demo(settings: Settings) -> None:
     """The demo cohort's broker accounts and progress records (idempotent)."""
-    from senlab.hub.cohort import write_roster_csv
-    from senlab.progress.demo import load_demo
-    from senlab.roster_import import import_roster
-
     cohort = demo_cohort()
     refuse_foreign_accounts(settings, cohort.usernames())
     accounts = BrokerAccounts(settings)
@@ -160,10 +161,6 @@ def refuse_foreign_accounts(settings: Settings, names: list[str]) -> None:
 
 def publish_new_courses(settings: Settings) -> list[str]:
     """Publish the courses in the repository that are new or changed since last published."""
-    from senlab.courses import CourseError, course_root
-    from senlab.grading.publish import publish
-    from senlab.hub.courses import course_group_name, ensure_course_group
-
     published = []
     for source in sorted((settings.repo_root / "courses").glob("*/course.yaml")):
         course = source.parent.name

@@ -43,6 +43,14 @@ def service_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def proxy_command(repo_root: Path) -> list[str]:
+    """configurable-http-proxy, with hub_config/proxy_guard.mjs loaded first: a path whose
+    percent-escapes are not UTF-8 gets a 400 that names it, not the proxy's own 500."""
+    guard = repo_root / "hub_config" / "proxy_guard.mjs"
+    chp = repo_root / "node_modules" / ".bin" / "configurable-http-proxy"
+    return ["node", "--import", guard.as_uri(), str(chp)]
+
+
 def managed_services(settings: Settings) -> list[dict]:
     """The hub-managed services: the broker, the progress service and the device fleet."""
     env = service_environment(settings)
@@ -102,6 +110,9 @@ def configure_auth(c, settings: Settings) -> None:
 
 
 def configure_spawner(c, settings: Settings) -> None:
+    # Imported here for start-up, not to dodge a cycle (the spawner never imports this
+    # module): it loads JupyterHub itself, about 1.5 s that `senlab up` and the CLI, which
+    # import this module for its names, would pay for a hub that runs in another process.
     from senlab.hub.spawner import make_pre_spawn_hook
 
     c.JupyterHub.spawner_class = "senlab.hub.spawner.SenLabSpawner"
@@ -138,9 +149,7 @@ def configure(c, settings: Settings) -> None:
     c.JupyterHub.cleanup_proxy = True
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
     c.ConfigurableHTTPProxy.auth_token = settings.secret("proxy-token")
-    c.ConfigurableHTTPProxy.command = [
-        str(settings.repo_root / "node_modules" / ".bin" / "configurable-http-proxy")
-    ]
+    c.ConfigurableHTTPProxy.command = proxy_command(settings.repo_root)
     c.ConfigurableHTTPProxy.pid_file = str(home / "proxy.pid")
     services = managed_services(settings)
     c.JupyterHub.services = services

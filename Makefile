@@ -30,6 +30,7 @@ test-integration: deps-test
 lint: $(STAMP)
 	$(BIN)/ruff check senlab lab_devices tests bench hub_config
 	$(BIN)/mypy senlab lab_devices
+	$(BIN)/lint-imports --no-cache
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build

@@ -33,6 +33,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         settings = settings.model_copy(update={"demo": True})
     try:
+        settings.check_production()
         check_dependencies(settings)
         check_ports(settings)
         with console.status("Writing configs and publishing the demo courses under "

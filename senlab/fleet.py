@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from senlab.broker import BrokerAccounts
-from senlab.settings import Settings, get_settings
+from senlab.settings import Settings, get_settings, refuse_weak_settings
 
 
 class FleetUnavailable(RuntimeError):
@@ -90,7 +90,9 @@ def service_arguments(settings: Settings) -> list[str]:
 def main() -> None:
     from lab_devices.fleet import service
 
-    service.main(service_arguments(get_settings()))
+    settings = get_settings()
+    refuse_weak_settings(settings, "senlab fleet")
+    service.main(service_arguments(settings))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,7 +71,6 @@ class Settings(BaseSettings):
     )
     spawner_timeout: int = Field(60, ge=5, description="Seconds a server may take to start.")
     mosquitto: str = Field("mosquitto", description="The Mosquitto binary.")
-    mosquitto_passwd: str = Field("mosquitto_passwd", description="The mosquitto_passwd binary.")
     hub_service_token: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("SENLAB_HUB_SERVICE_TOKEN", "JUPYTERHUB_API_TOKEN"),
@@ -165,14 +166,57 @@ class Settings(BaseSettings):
         return self.admin_token.get_secret_value() if self.admin_token else None
 
     def check_production(self) -> None:
-        """Refuse settings that are fine on a laptop and wrong for a province."""
+        """Refuse settings that are fine on a laptop and wrong for a province.
+
+        Every entry point that runs in production calls this before it serves: the hub's
+        config, `senlab up`, and `python -m senlab.broker | progress | fleet | grading`.
+        """
         if self.environment != "production":
             return
         if self.authenticator == "dummy":
-            raise ValueError("SENLAB_AUTHENTICATOR=dummy is for tests only, not production")
-        token = self.admin_token_value()
-        if token is not None and len(token) < 32:
-            raise ValueError("SENLAB_ADMIN_TOKEN must be at least 32 characters in production")
+            raise WeakSetting("SENLAB_AUTHENTICATOR=dummy is for tests only, not production")
+        if self.demo:
+            raise WeakSetting("SENLAB_DEMO (senlab up --demo) seeds accounts with one shared "
+                              "password: not for production")
+        for name, minimum in PRODUCTION_SECRETS.items():
+            value = getattr(self, name)
+            if value is not None:
+                refuse_weak_secret(f"SENLAB_{name.upper()}", value.get_secret_value(), minimum)
+        if self.database_url:
+            password = urlsplit(self.database_url).password
+            if password is not None:
+                refuse_weak_secret("SENLAB_DATABASE_URL's password", unquote(password), 16)
+
+
+class WeakSetting(ValueError):
+    """A setting that `environment=production` refuses; the message names the setting."""
+
+
+# Secret settings a production start checks, with the fewest characters each may have.
+PRODUCTION_SECRETS = {"admin_token": 32, "hub_service_token": 32, "mqtt_password": 16,
+                      "demo_password": 12}
+# Values that stand in for a secret in examples and templates, not secrets.
+PLACEHOLDERS = ("changeme", "change-me", "change_me", "password", "secret", "example",
+                "placeholder", "replace", "xxxx", "todo", "senlab", "admin", "test")
+
+
+def refuse_weak_secret(name: str, value: str, minimum: int) -> None:
+    """Raise WeakSetting, naming `name`, for a placeholder or a secret shorter than `minimum`."""
+    lowered = value.lower()
+    if any(word in lowered for word in PLACEHOLDERS) or len(set(value)) < 4:
+        raise WeakSetting(f"{name} is a placeholder, not a secret: set a random value "
+                          "(for example `openssl rand -hex 32`)")
+    if len(value) < minimum:
+        raise WeakSetting(f"{name} must be at least {minimum} characters in production "
+                          f"(it has {len(value)})")
+
+
+def refuse_weak_settings(settings: Settings, program: str) -> None:
+    """An entry point's first step: exit with a message naming the setting, never serve."""
+    try:
+        settings.check_production()
+    except WeakSetting as err:
+        sys.exit(f"{program}: {err}")
 
 
 def process_environment(settings: Settings, **extra: str) -> dict[str, str]:

@@ -21,12 +21,12 @@ import httpx
 
 from senlab.broker import BrokerAccounts, write_broker_config
 from senlab.courses import CourseError, course_root
+from senlab.demo import load_demo
 from senlab.grading.publish import publish
 from senlab.hub.accounts import AccountClash, local_accounts
 from senlab.hub.cohort import demo_cohort, write_roster_csv
 from senlab.hub.config import venv_bin
 from senlab.hub.courses import course_group_name, ensure_course_group
-from senlab.progress.demo import load_demo
 from senlab.roster_import import import_roster
 from senlab.settings import Settings, process_environment
 

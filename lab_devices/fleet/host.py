@@ -15,7 +15,7 @@ from typing import Protocol
 from lab_devices.device.base import Device
 from lab_devices.device.messages import Evidence, Message
 from lab_devices.mqtt.codec import Will
-from lab_devices.mqtt.sparkplug import SparkplugEdge
+from lab_devices.mqtt.sparkplug import SparkplugEdge, edge_node_id
 
 EvidenceSink = Callable[[list[Evidence]], None]
 
@@ -72,7 +72,7 @@ class DeviceHost:
         self._telemetry_header = len(telemetry).to_bytes(2, "big") + telemetry
         self.edge: SparkplugEdge | None = None
         if getattr(device.settings, "sparkplug", False):
-            self.edge = SparkplugEdge(device.trainee, f"{device.lab}-{device.device_id}",
+            self.edge = SparkplugEdge(device.trainee, edge_node_id(device.lab, device.device_id),
                                       connect, lambda: device.values, lambda: device.now)
 
     async def start(self, timeout: float = 10.0) -> None:

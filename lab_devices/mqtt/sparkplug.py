@@ -146,6 +146,11 @@ def topic(group: str, kind: str, node: str) -> str:
     return f"{NAMESPACE}/{group}/{kind}/{node}"
 
 
+def edge_node_id(lab: str, device: str) -> str:
+    """A device's edge node id within its trainee's group (the group id is the trainee)."""
+    return f"{lab}-{device}"
+
+
 class SparkplugEdge:
     """A device's Sparkplug B edge node, on a connection of its own."""
 

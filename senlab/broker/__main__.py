@@ -11,11 +11,12 @@ import shutil
 import sys
 
 from senlab.broker.config import write_broker_config
-from senlab.settings import get_settings
+from senlab.settings import get_settings, refuse_weak_settings
 
 
 def main() -> None:
     settings = get_settings()
+    refuse_weak_settings(settings, "senlab broker")
     binary = shutil.which(settings.mosquitto)
     if binary is None:
         sys.exit(f"senlab broker: {settings.mosquitto!r} not found; install Mosquitto "

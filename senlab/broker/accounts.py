@@ -1,8 +1,9 @@
-"""Broker accounts: trainees, real devices and SenLab's own services, and their topics.
+"""Broker accounts: the registry of who has one, and the files Mosquitto reads from it.
 
-A trainee reaches `labs/<trainee>/#` (and `spBv1.0/<trainee>/#` for Sparkplug B) and
-nothing else. A registered device reaches its own subtree
-`labs/<trainee>/<lab>/<device>/#`. A service such as the fleet reaches every lab.
+`SENLAB_HOME/broker/accounts.json` lists every account by user name and kind (never
+passwords, never topics: what an account may reach is `senlab.broker.acl`'s rule, so a
+change of the rule reaches every account at the next write). From the registry SenLab
+writes Mosquitto's password file and ACL file, then asks the running broker to reload.
 """
 
 from __future__ import annotations
@@ -14,22 +15,17 @@ import hmac
 import json
 import os
 import pwd
-import re
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from senlab.broker import acl
+from senlab.broker.acl import Account
 from senlab.broker.passwords import derive_password, mosquitto_hash
 from senlab.settings import Settings
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-SERVICE_PREFIX = "senlab-"
 BROKER_USER = "mosquitto"
-
-
-class InvalidAccountName(ValueError):
-    """A trainee, lab or device name that cannot name a broker account or topic level."""
 
 
 @dataclass(frozen=True)
@@ -41,19 +37,6 @@ class Credentials:
     topic_root: str
     host: str
     port: int
-
-
-def check_name(kind: str, value: str) -> str:
-    """Refuse names that are not safe as one MQTT topic level and one account name."""
-    if not NAME_PATTERN.match(value or ""):
-        raise InvalidAccountName(
-            f"{kind} {value!r} is not a valid name: use 1-64 lowercase letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit"
-        )
-    if kind != "service" and value.startswith(SERVICE_PREFIX):
-        raise InvalidAccountName(f"{kind} {value!r}: names starting with "
-                                 f"{SERVICE_PREFIX!r} are reserved for SenLab's services")
-    return value
 
 
 def broker_runs_as_other_user() -> bool:
@@ -82,26 +65,15 @@ class BrokerAccounts:
     # -- public API -------------------------------------------------------------------
     def trainee(self, name: str) -> Credentials:
         """The credentials of a hub user, created on first use."""
-        check_name("trainee", name)
-        topics = [f"labs/{name}/#", f"spBv1.0/{name}/#"]
-        return self._ensure(name, kind="trainee", topics=topics, root=f"labs/{name}")
+        return self._ensure(acl.trainee(name))
 
     def device(self, trainee: str, lab: str, device: str) -> Credentials:
         """The credentials of one real device, limited to its own subtree."""
-        check_name("trainee", trainee)
-        check_name("lab", lab)
-        check_name("device", device)
-        root = f"labs/{trainee}/{lab}/{device}"
-        return self._ensure(
-            f"device:{trainee}:{lab}:{device}", kind="device", topics=[f"{root}/#"], root=root
-        )
+        return self._ensure(acl.device(trainee, lab, device))
 
     def service(self, name: str) -> Credentials:
         """The credentials of a SenLab service (the fleet), which reaches every lab."""
-        check_name("service", name)
-        return self._ensure(
-            SERVICE_PREFIX + name, kind="service", topics=["labs/#", "spBv1.0/#"], root="labs"
-        )
+        return self._ensure(acl.service(name))
 
     def remove(self, username: str) -> bool:
         """Delete an account; its clients are refused from the next reload on."""
@@ -136,26 +108,26 @@ class BrokerAccounts:
     def _key(self) -> str:
         return self.settings.secret("broker-key")
 
-    def _credentials(self, username: str, root: str) -> Credentials:
+    def _credentials(self, account: Account) -> Credentials:
         return Credentials(
-            username=username,
-            password=derive_password(self._key(), username),
-            topic_root=root,
+            username=account.username,
+            password=derive_password(self._key(), account.username),
+            topic_root=account.topic_root,
             host=self.settings.mqtt_host,
             port=self.settings.mqtt_port,
         )
 
-    def _ensure(self, username: str, *, kind: str, topics: list[str], root: str) -> Credentials:
-        entry = {"kind": kind, "topics": topics}
+    def _ensure(self, account: Account) -> Credentials:
+        entry = {"kind": account.kind}
         with self._locked():
             registry = self._read_registry()
-            changed = registry["accounts"].get(username) != entry
+            changed = registry["accounts"].get(account.username) != entry
             if changed:
-                registry["accounts"][username] = entry
+                registry["accounts"][account.username] = entry
                 self._write_all(registry)
         if changed:
             self.reload()
-        return self._credentials(username, root)
+        return self._credentials(account)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -174,23 +146,39 @@ class BrokerAccounts:
             return {"key_id": None, "accounts": {}}
         except json.JSONDecodeError as err:
             raise ValueError(f"{self.registry_path}: not valid JSON ({err})") from err
-        if not isinstance(registry.get("accounts"), dict):
-            raise ValueError(f"{self.registry_path}: field 'accounts' must be an object")
+        accounts = registry.get("accounts")
+        if not isinstance(accounts, dict) or not all(
+            isinstance(entry, dict) for entry in accounts.values()
+        ):
+            raise ValueError(f"{self.registry_path}: field 'accounts' must be an object "
+                             "of objects")
         return registry
+
+    def _accounts(self, registry: dict) -> list[Account]:
+        """Each registered account with the rule's rights; a bad entry is named."""
+        found = []
+        for username, entry in registry["accounts"].items():
+            try:
+                found.append(acl.account_of(username, str(entry.get("kind"))))
+            except acl.InvalidAccountName as err:
+                raise ValueError(f"{self.registry_path}: accounts.{username}: {err}") from err
+        return found
 
     def _key_id(self) -> str:
         return hmac.new(self._key().encode(), b"key-id", hashlib.sha256).hexdigest()[:16]
 
     def _write_all(self, registry: dict) -> None:
+        accounts = self._accounts(registry)  # before anything is written
         key_id = self._key_id()
         kept = self._existing_hashes() if registry.get("key_id") == key_id else {}
-        registry["key_id"] = key_id
+        registry = {"key_id": key_id,
+                    "accounts": {a.username: {"kind": a.kind} for a in accounts}}
         lines = []
         for username in sorted(registry["accounts"]):
             stored = kept.get(username) or mosquitto_hash(derive_password(self._key(), username))
             lines.append(f"{username}:{stored}\n")
         self._replace(self.passwd_path, "".join(lines))
-        self._replace(self.acl_path, render_acl(registry["accounts"]))
+        self._replace(self.acl_path, acl.render_acl(accounts))
         self._replace(self.registry_path, json.dumps(registry, indent=1, sort_keys=True) + "\n")
 
     def _existing_hashes(self) -> dict[str, str]:
@@ -213,11 +201,3 @@ class BrokerAccounts:
             os.chown(tmp, entry.pw_uid, entry.pw_gid)
         os.replace(tmp, path)
 
-
-def render_acl(accounts: dict[str, dict]) -> str:
-    """Mosquitto's ACL file: one `user` block per account, no patterns, nothing anonymous."""
-    blocks = ["# Written by SenLab from accounts.json; edits here are overwritten.\n"]
-    for username in sorted(accounts):
-        topics = "".join(f"topic readwrite {topic}\n" for topic in accounts[username]["topics"])
-        blocks.append(f"\nuser {username}\n{topics}")
-    return "".join(blocks)

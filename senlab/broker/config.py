@@ -1,4 +1,9 @@
-"""Mosquitto's configuration file, written from the settings."""
+"""Mosquitto's configuration file, written from the settings.
+
+The lab broker of `senlab up` and every private broker (live validation, tests, benchmarks:
+`senlab.broker.private`) are written here, from the same accounts and ACL; a private one
+differs only in what `write_broker_config` takes as keywords.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,15 @@ from senlab.settings import Settings
 MAX_INFLIGHT_MESSAGES = 100
 
 
-def write_broker_config(settings: Settings) -> Path:
-    """Write `SENLAB_HOME/broker/mosquitto.conf` and the account files; return its path."""
+def write_broker_config(settings: Settings, *, max_queued: int | None = None,
+                        max_inflight: int = MAX_INFLIGHT_MESSAGES, persistence: bool = True,
+                        run_as: str | None = None, unix_socket: Path | None = None) -> Path:
+    """Write `SENLAB_HOME/broker/mosquitto.conf` and the account files; return its path.
+
+    `run_as` names the user a Mosquitto started as root runs as: by default `mosquitto`
+    when that user exists, as Mosquitto itself would choose, and the files are handed to
+    it. `unix_socket` adds a listener on that path beside the TCP one.
+    """
     accounts = BrokerAccounts(settings)
     accounts.service("fleet")
     accounts.sync()
@@ -28,13 +40,14 @@ def write_broker_config(settings: Settings) -> Path:
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     log.touch(mode=0o600, exist_ok=True)
     lines = [
-        "# Written by `senlab up`; edit the SENLAB_ settings instead.",
+        "# Written by SenLab (senlab.broker.config); edit the SENLAB_ settings instead.",
         "per_listener_settings false",
         "allow_anonymous false",
         f"password_file {accounts.passwd_path}",
         f"acl_file {accounts.acl_path}",
         f"listener {settings.mqtt_port} {settings.mqtt_host}",
-        "persistence true",
+        *([f"listener 0 {unix_socket}"] if unix_socket else []),
+        f"persistence {'true' if persistence else 'false'}",
         f"persistence_location {data}/",
         "autosave_interval 30",
         f"pid_file {accounts.pid_path}",
@@ -44,21 +57,22 @@ def write_broker_config(settings: Settings) -> Path:
         "log_type notice",
         "log_type information",
         "connection_messages true",
-        f"max_queued_messages {settings.broker_max_queued}",
+        f"max_queued_messages {max_queued or settings.broker_max_queued}",
         "max_queued_bytes 0",
-        f"max_inflight_messages {MAX_INFLIGHT_MESSAGES}",
+        f"max_inflight_messages {max_inflight}",
         "max_packet_size 262144",
         # Nagle's algorithm would hold each small lab message back by up to 200 ms.
         "set_tcp_nodelay true",
         # A device session the fleet left behind (it crashed) is forgotten after a day.
         "persistent_client_expiration 1d",
     ]
-    if broker_runs_as_other_user():
-        lines.append(f"user {BROKER_USER}")
+    if run_as is None and broker_runs_as_other_user():
+        run_as = BROKER_USER
+    if run_as is not None:
+        lines.append(f"user {run_as}")
+    if run_as == BROKER_USER:
         entry = pwd.getpwnam(BROKER_USER)
-        for path in (folder, data, log):
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-        for path in data.iterdir():
+        for path in (folder, data, log, *data.iterdir()):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     conf = folder / "mosquitto.conf"
     conf.write_text("\n".join(lines) + "\n")

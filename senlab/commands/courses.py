@@ -1,4 +1,10 @@
-"""`senlab course new | validate | publish | list` and `senlab grade`."""
+"""`senlab course new | validate | publish | list` and `senlab grade`.
+
+Grading, publishing, scaffolding and reading lab files are imported by the subcommand that
+uses them: together they cost about 2 s (nbgrader, nbformat, every device model) that
+`senlab --help` and the other subcommands need not wait for. Not a cycle: nothing below
+imports this module.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -21,10 +27,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from senlab.courses import Course, CourseError, course_root, list_courses
+from senlab.hub.courses import course_group_name, ensure_course_group
 from senlab.settings import Settings
-
-if TYPE_CHECKING:
-    from senlab.courses import Course
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # a file's path stays on one line
@@ -38,7 +43,6 @@ def courses_dir(settings: Settings, args: argparse.Namespace | None = None) -> P
 
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     """Scaffold a course with one gradable assignment."""
-    from senlab.courses import CourseError
     from senlab.courses.scaffold import new_course
 
     try:
@@ -111,9 +115,7 @@ def validation_progress(course: str) -> Iterator[Callable[[str, int, int], None]
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Generate and release a course's assignments; no hub restart is needed."""
-    from senlab.courses import CourseError, course_root
     from senlab.grading.publish import publish
-    from senlab.hub.courses import course_group_name, ensure_course_group
 
     try:
         with console.status(f"Publishing {args.course}: generating and releasing"):
@@ -131,7 +133,6 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 def course_summary(settings: Settings, course: Course, folder: Path) -> dict[str, Any]:
     """What `course list --json` says of one course: its rule as the progress service gets it."""
-    from senlab.courses import course_root
     from senlab.courses.labs import completion_rule
 
     rule = completion_rule(course, settings.repo_root / "labs", folder / "course.yaml")
@@ -151,8 +152,6 @@ def course_summary(settings: Settings, course: Course, folder: Path) -> dict[str
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """The courses in the repository, as a table or (--json) as a JSON array."""
-    from senlab.courses import CourseError, list_courses
-
     root = courses_dir(settings, args)
     try:
         summaries = [course_summary(settings, course, root / course.id)

@@ -10,7 +10,7 @@ import threading
 
 from senlab.grading.sandbox import check_available
 from senlab.grading.service import Autograder
-from senlab.settings import get_settings
+from senlab.settings import get_settings, refuse_weak_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,12 +18,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--once", action="store_true", help="one pass, then exit")
     parser.add_argument("--workers", type=int, default=None, help="worker processes")
     args = parser.parse_args(argv)
+    settings = get_settings()
+    refuse_weak_settings(settings, "senlab grading")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     check_available()
     # Instructors' formgrader (their own system accounts, in the course's group) must be
     # able to change what the grader writes under the course folder.
     os.umask(0o002)
-    grader = Autograder(get_settings(), workers=args.workers)
+    grader = Autograder(settings, workers=args.workers)
     if args.once:
         grader.run_once()
         return

@@ -5,8 +5,9 @@ graded in two parts: the notebook's grade cells, which the autograder re-runs of
 the live work, judged by the lab's checks (`labs/<lab>/lab.yaml`) over what the devices
 saw. `validate_live` checks one assignment against live devices:
 
-1. a private Mosquitto (passwords and ACLs, a free loopback port) and an in-process fleet
-   run the lab for the trainee `senlab-validate` (`LiveLab`);
+1. a private Mosquitto (`senlab.broker.private`: the production accounts, ACL and config,
+   on a free loopback port) and an in-process fleet run the lab for the trainee
+   `validator` (`LiveLab`);
 2. the solution (source) notebooks run in a kernel whose environment carries that
    trainee's broker credentials and topic root, as the hub gives them to a trainee's
    server, in a scratch folder that is also the kernel's home: every grade cell, hidden
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import shutil
 import subprocess
 import sys
@@ -44,8 +44,9 @@ from lab_devices.fleet.service import connection_factory
 from lab_devices.labs.checks import CheckResult
 from lab_devices.labs.labfile import LabSpec, load_lab
 from lab_devices.mqtt.connection import BrokerConfig
-from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker
-from senlab.grading.validate import Problem
+from senlab.broker import Credentials
+from senlab.broker.private import PrivateBroker
+from senlab.grading.problems import Problem
 
 if TYPE_CHECKING:
     from senlab.courses import Assignment
@@ -64,7 +65,7 @@ class LiveOptions:
     cell_timeout: int = 60  # seconds one cell may run (live cells wait on devices)
     check_timeout: float = 60.0  # seconds the solution's checks may take to pass
     blank_settle: float = 3.0  # seconds the blank's checks are watched after it ran
-    trainee: str = "senlab-validate"
+    trainee: str = "validator"
 
 
 class LiveError(RuntimeError):
@@ -76,8 +77,8 @@ class LiveLab:
 
     def __init__(self, settings: Settings, spec: LabSpec, folder: Path, trainee: str) -> None:
         self.settings, self.spec, self.folder, self.trainee = settings, spec, folder, trainee
-        self.passwords = {FLEET_USER: secrets.token_hex(16), trainee: secrets.token_hex(16)}
-        self.broker: LocalBroker | None = None
+        self.broker: PrivateBroker | None = None
+        self.credentials: Credentials | None = None  # the trainee's, once the broker runs
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread: threading.Thread | None = None
         self.fleet: Fleet | None = None
@@ -97,11 +98,9 @@ class LiveLab:
     def start(self) -> None:
         """Start the broker, the fleet's event loop (a thread) and the trainee's lab."""
         try:
-            self.broker = LocalBroker(
-                self.folder / "broker", self.passwords, persistence=False,
-                mosquitto=self.settings.mosquitto,
-                mosquitto_passwd=self.settings.mosquitto_passwd,
-            )  # fmt: skip
+            self.broker = PrivateBroker(self.folder / "broker", persistence=False,
+                                        mosquitto=self.settings.mosquitto)
+            self.credentials = self.broker.trainee(self.trainee)
             self.broker.start()
         except (OSError, RuntimeError, TimeoutError) as error:
             raise LiveError(f"the private broker did not start: {error}") from error
@@ -114,8 +113,8 @@ class LiveLab:
 
     async def _start_fleet(self) -> None:
         assert self.broker is not None
-        config = BrokerConfig("127.0.0.1", self.broker.port, FLEET_USER,
-                              self.passwords[FLEET_USER])
+        fleet = self.broker.fleet
+        config = BrokerConfig("127.0.0.1", self.broker.port, fleet.username, fleet.password)
         self.fleet = Fleet(connection_factory(config), {self.spec.id: self.spec})
         self._ticker = asyncio.create_task(self.fleet.run())
         await self._start_lab()
@@ -154,15 +153,15 @@ class LiveLab:
 
     def kernel_environment(self, home: Path) -> dict[str, str]:
         """What the hub gives a trainee's server, for this lab's trainee; `home` is scratch."""
-        assert self.broker is not None
+        assert self.broker is not None and self.credentials is not None
         return {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8", "HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"),
             "SENLAB_HOME": str(home / "senlab"),
             "SENLAB_MQTT_HOST": "127.0.0.1", "SENLAB_MQTT_PORT": str(self.broker.port),
-            "SENLAB_MQTT_USERNAME": self.trainee,
-            "SENLAB_MQTT_PASSWORD": self.passwords[self.trainee],
-            "SENLAB_TOPIC_ROOT": f"labs/{self.trainee}",
+            "SENLAB_MQTT_USERNAME": self.credentials.username,
+            "SENLAB_MQTT_PASSWORD": self.credentials.password,
+            "SENLAB_TOPIC_ROOT": self.credentials.topic_root,
         }  # fmt: skip
 
     def stop(self) -> None:

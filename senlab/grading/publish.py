@@ -23,7 +23,7 @@ from senlab.courses import (
 )
 from senlab.courses.labs import completion_rule
 from senlab.events import course_published
-from senlab.grading.events import Outbox, grader_outbox
+from senlab.grading.events import grader_spool
 from senlab.grading.nbgrader_setup import nbgrader_api
 from senlab.settings import Settings
 
@@ -47,7 +47,7 @@ def publish(settings: Settings, course_id: str, *, courses_dir: Path | None = No
         _check_result(api.generate_assignment(assignment.id, force=True), course_id, assignment.id)
         api.unrelease(assignment.id)
         _check_result(api.release_assignment(assignment.id), course_id, assignment.id)
-    Outbox(grader_outbox(settings)).add([course_published(course, rule)])
+    grader_spool(settings).add([course_published(course, rule)])
     return course
 
 

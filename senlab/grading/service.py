@@ -19,17 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from senlab.courses import course_root, exchange_root
+from senlab.events import grade_recorded
 from senlab.grading.autograde import GradeResult
-from senlab.grading.events import (
-    Outbox,
-    PostError,
-    grade_event,
-    grader_outbox,
-    progress_url,
-    service_token,
-)
+from senlab.grading.events import grader_poster, grader_spool
 from senlab.grading.nbgrader_setup import nbgrader_api
 from senlab.grading.pool import grade_assignment
+from senlab.spool import SpoolSender
 
 if TYPE_CHECKING:
     from senlab.settings import Settings
@@ -64,10 +59,12 @@ class Autograder:
         workers: int | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
-        self.url = url or progress_url(settings)
-        self.token = token or service_token(settings)
         self.workers = workers
-        self.outbox = Outbox(grader_outbox(settings))
+        self.spool = grader_spool(settings)
+        self.poster = grader_poster(settings, url=url, token=token)
+        # While `run` runs, a thread delivers the spool, retrying with backoff between
+        # passes; `run_once` alone delivers before it returns.
+        self.sender: SpoolSender | None = None
         self.posted_path = settings.home / "grading" / "posted.json"
         self.seen_inbound: dict[str, set[str]] = {}
         self.failed: dict[tuple[str, str, str], str] = {}
@@ -90,12 +87,17 @@ class Autograder:
         stop = stop or threading.Event()
         log.info("autograder watching %s every %ss", self.settings.home / "courses",
                  self.settings.grading_poll_seconds)
-        while not stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # noqa: BLE001 - one bad pass must not stop the service
-                log.exception("autograder pass failed")
-            stop.wait(self.settings.grading_poll_seconds)
+        self.sender = SpoolSender(self.spool, self.poster, name="grader-events").start()
+        try:
+            while not stop.is_set():
+                try:
+                    self.run_once()
+                except Exception:  # noqa: BLE001 - one bad pass must not stop the service
+                    log.exception("autograder pass failed")
+                stop.wait(self.settings.grading_poll_seconds)
+        finally:
+            self.sender.close()
+            self.sender = None
 
     def _collect_new(self, course: str) -> None:
         inbound = exchange_root(self.settings) / course / "inbound"
@@ -164,21 +166,26 @@ class Autograder:
                     score = [float(submission.score), float(submission.max_score)]
                     key = f"{course}/{assignment.name}/{submission.student.id}"
                     if score[1] > 0 and posted.get(key) != score:
-                        events.append(grade_event(course, assignment.name,
-                                                  submission.student.id, score[0], score[1]))
+                        events.append(grade_recorded(course, assignment.name,
+                                                     submission.student.id, score[0],
+                                                     score[1]))
                         posted[key] = score
         if events:
-            self.outbox.add(events)
+            self.spool.add(events)  # durable before the grades count as posted
             self._save_posted(posted)
 
     def _flush(self) -> None:
-        try:
-            sent = self.outbox.flush(self.url, self.token)
-        except PostError as error:
-            log.warning("grades wait in the outbox: %s", error)
+        if self.sender is not None:
+            self.sender.wake()
             return
-        if sent:
-            log.info("posted %d grade event(s) to %s", sent, self.url)
+        delivery = self.spool.deliver(self.poster)
+        if delivery.error:
+            log.warning("%d batch file(s) of events wait in %s: %s", delivery.pending,
+                        self.spool.folder, delivery.error)
+        elif delivery.sent:
+            log.info("posted %d event(s) to %s: %d accepted, %d duplicate, %d rejected",
+                     delivery.sent, self.poster.url, delivery.accepted, delivery.duplicates,
+                     delivery.rejected)
 
     def _posted(self) -> dict[str, list[float]]:
         if not self.posted_path.exists():

@@ -20,17 +20,17 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from senlab.courses import Assignment, Course, CourseError, course_root, load_course
 from senlab.courses.labs import lab_problems
+from senlab.grading.live import LiveOptions, validate_live
 from senlab.grading.pool import grade_assignment
+from senlab.grading.problems import Problem
 from senlab.grading.publish import publish
 
 if TYPE_CHECKING:
-    from senlab.grading.live import LiveOptions
     from senlab.settings import Settings
 
 SOLUTION, BLANK = "solution-check", "blank-check"
@@ -40,16 +40,6 @@ ValidateProgress = Callable[[str, int, int], None]
 
 def _quiet(step: str, done: int, total: int) -> None:
     """The progress callback when nobody watches."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    cell: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.cell}: {self.reason}"
 
 
 def validate_course(
@@ -98,7 +88,6 @@ def _check_live(
     settings: Settings, course: Course, assignment: Assignment, progress: ValidateProgress,
     options: LiveOptions | None, sandboxed: list[Problem],
 ) -> list[Problem]:  # fmt: skip
-    from senlab.grading.live import validate_live
 
     root = course_root(settings, course.id)
     return validate_live(

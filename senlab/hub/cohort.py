@@ -1,4 +1,4 @@
-"""The demo cohort: who `senlab up --demo` creates, and in which park and enterprise."""
+"""The demo cohort: the demo province's parks and enterprises, and who `senlab up --demo` makes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from senlab.roster import COLUMNS
 
@@ -39,6 +39,21 @@ class Cohort(BaseModel):
     parks: list[Park]
     enterprises: list[Enterprise]
     users: list[CohortUser]
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> Cohort:
+        for kind, ids in (("parks", [p.id for p in self.parks]),
+                          ("enterprises", [e.id for e in self.enterprises]),
+                          ("users", [u.username for u in self.users])):
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                raise ValueError(f"{kind}: listed more than once: {', '.join(repeated)}")
+        parks = {p.id for p in self.parks}
+        for enterprise in self.enterprises:
+            if enterprise.park not in parks:
+                raise ValueError(f"enterprises.{enterprise.id}.park: unknown park "
+                                 f"{enterprise.park!r}")
+        return self
 
     def usernames(self) -> list[str]:
         return [user.username for user in self.users]

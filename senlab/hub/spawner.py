@@ -21,6 +21,7 @@ from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
 from senlab.broker import BrokerAccounts
+from senlab.courses import course_root
 from senlab.hub.accounts import SystemAccounts, isolated
 from senlab.hub.courses import (
     config_path_for,
@@ -120,8 +121,6 @@ def make_pre_spawn_hook(settings: Settings):
         )
 
     def wire_courses(spawner) -> None:
-        from senlab.courses import course_root
-
         courses = taught_courses([group.name for group in spawner.user.groups])
         home = Path(spawner.home_dir)
         instructor_dir = None

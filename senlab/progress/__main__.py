@@ -10,11 +10,12 @@ import gc
 import uvicorn
 
 from senlab.progress.app import create_app
-from senlab.settings import get_settings
+from senlab.settings import get_settings, refuse_weak_settings
 
 
 def main() -> None:
     settings = get_settings()
+    refuse_weak_settings(settings, "senlab progress")
     app = create_app(settings)
     # The modules, app and settings live as long as the process: moved out of the
     # collector's reach, a full collection no longer walks them on every page.

@@ -6,12 +6,16 @@ import threading
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from senlab.events import EventBatch
 from senlab.progress import db
 from senlab.progress.auth import STATE_COOKIE, HubIdentityResolver, LoginRequired
-from senlab.progress.event_types import EventBatch
+from senlab.progress.deps import TARGET_PERIODS
+from senlab.progress.errors import request_invalid
 from senlab.progress.goals import goals_path, load_goals
 from senlab.progress.metrics import ServiceMetrics
 from senlab.progress.routes import ROUTERS
@@ -28,6 +32,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         openapi_url=f"{prefix}/openapi.json",
         docs_url=f"{prefix}/docs",
         redoc_url=None,
+        # operationId is the route's function name: what clients call, and links name.
+        generate_unique_id_function=_route_name,
     )
     engine = db.make_engine(settings.db_url)
     if migrate:
@@ -43,13 +49,20 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=prefix)
     app.add_exception_handler(LoginRequired, _redirect_to_login)
+    app.add_exception_handler(RequestValidationError, request_invalid)
     _publish_schemas(app, EventBatch)
     return app
 
 
+def _route_name(route: APIRoute) -> str:
+    return route.name
+
+
 def _publish_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
-    """Add the schemas of bodies that routes validate themselves to the OpenAPI document."""
+    """Complete the OpenAPI document with what the routes cannot declare themselves: the
+    schemas of bodies they validate themselves, and the periods the goals have targets for."""
     generate = app.openapi
+    periods = sorted({t.period for i in app.state.indicators for t in i.targets})
 
     def openapi() -> dict[str, Any]:
         first = app.openapi_schema is None
@@ -60,9 +73,19 @@ def _publish_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[model.__name__] = schema
+            _enumerate_target_periods(document, ["", *periods])
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _enumerate_target_periods(document: dict[str, Any], periods: list[str]) -> None:
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.pop(TARGET_PERIODS, False):
+                    schema["anyOf"] = [{"type": "string", "enum": periods}, {"type": "null"}]
 
 
 async def _redirect_to_login(request: Request, error: Exception) -> RedirectResponse:
@@ -79,4 +102,6 @@ def app_from_environment() -> FastAPI:
     the progress pod on Kubernetes runs ``uvicorn --factory
     senlab.progress.app:app_from_environment`` on the pod's address (one machine runs
     ``python -m senlab.progress`` on loopback)."""
-    return create_app(get_settings())
+    settings = get_settings()
+    settings.check_production()
+    return create_app(settings)

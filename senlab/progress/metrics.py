@@ -54,6 +54,9 @@ class ServiceMetrics:
         self.duplicates = Counter("senlab_progress_events_duplicate",
                                   "Events received again and not stored twice.",
                                   registry=self.registry)
+        self.rejected = Counter("senlab_progress_events_rejected",
+                                "Events rejected, each with its reason in the answer.",
+                                registry=self.registry)
         self.batches = Counter("senlab_progress_event_batches", "Event batches committed.",
                                registry=self.registry)
         self.registry.register(DatabaseTotals(sessions))

@@ -1,4 +1,4 @@
-"""Broker accounts: derived passwords, Mosquitto hashes, ACL blocks, bad names."""
+"""Broker accounts: derived passwords, Mosquitto hashes, the registry and its files, bad names."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import stat
 
 import pytest
 
-from senlab.broker import BrokerAccounts, InvalidAccountName
-from senlab.broker.accounts import render_acl
+from senlab.broker import BrokerAccounts, InvalidAccountName, acl
 from senlab.broker.passwords import mosquitto_hash, verify_mosquitto_hash
 from senlab.settings import Settings
 
@@ -59,18 +58,52 @@ def test_adding_an_account_keeps_the_others_hashes(accounts):
 
 def test_a_device_account_reaches_only_its_own_subtree(accounts):
     creds = accounts.device("trainee1", "iot101-sensors", "aq-1")
-    assert creds.username == "device:trainee1:iot101-sensors:aq-1"
+    assert creds.username == "device/trainee1/iot101-sensors/aq-1"
     assert creds.topic_root == "labs/trainee1/iot101-sensors/aq-1"
-    acl = accounts.acl_path.read_text()
-    assert "user device:trainee1:iot101-sensors:aq-1\n" \
-           "topic readwrite labs/trainee1/iot101-sensors/aq-1/#\n" in acl
+    text = accounts.acl_path.read_text()
+    assert "user device/trainee1/iot101-sensors/aq-1\n" \
+           "topic readwrite labs/trainee1/iot101-sensors/aq-1/#\n" in text
+    # Mosquitto's password file ends a user name at the first ':'.
+    assert "device/trainee1/iot101-sensors/aq-1:$7$" in accounts.passwd_path.read_text()
 
 
-def test_the_acl_has_one_block_per_account_and_no_patterns():
-    acl = render_acl({"a": {"topics": ["labs/a/#"]}, "b": {"topics": ["labs/b/#", "x/#"]}})
-    assert "pattern" not in acl
-    assert "\nuser a\ntopic readwrite labs/a/#\n" in acl
-    assert "\nuser b\ntopic readwrite labs/b/#\ntopic readwrite x/#\n" in acl
+def test_the_files_are_the_generators_for_the_registered_accounts(accounts):
+    accounts.trainee("trainee1")
+    accounts.device("trainee1", "iot101-sensors", "aq-1")
+    accounts.service("fleet")
+    assert accounts.acl_path.read_text() == acl.render_acl([
+        acl.trainee("trainee1"), acl.device("trainee1", "iot101-sensors", "aq-1"),
+        acl.service("fleet")])
+
+
+def test_the_registry_keeps_kinds_not_topics_so_a_new_rule_reaches_old_accounts(accounts):
+    accounts.trainee("trainee1")
+    registry = json.loads(accounts.registry_path.read_text())
+    assert registry["accounts"] == {"trainee1": {"kind": "trainee"}}
+    registry["accounts"]["trainee1"]["topics"] = ["labs/trainee1/#"]  # as once written
+    accounts.registry_path.write_text(json.dumps(registry))
+    accounts.sync()
+    assert "topic readwrite spBv1.0/STATE/trainee1\n" in accounts.acl_path.read_text()
+    assert json.loads(accounts.registry_path.read_text())["accounts"] == {
+        "trainee1": {"kind": "trainee"}}
+
+
+@pytest.mark.parametrize(("username", "entry", "message"), [
+    ("device:t:l:d", {"kind": "device"}, r"accounts.device:t:l:d: .*device/<trainee>/<lab>"),
+    ("fleet", {"kind": "service"}, r"accounts.fleet: .*senlab-<name>"),
+    ("x", {"kind": "robot"}, r"accounts.x: .*kind 'robot' is not one of"),
+    ("Bad/Name", {"kind": "trainee"}, r"accounts.Bad/Name: trainee 'Bad/Name'"),
+])
+def test_a_bad_registry_entry_is_named_and_nothing_is_written(accounts, username, entry,
+                                                              message):
+    accounts.trainee("trainee1")
+    before = accounts.acl_path.read_text()
+    registry = json.loads(accounts.registry_path.read_text())
+    registry["accounts"][username] = entry
+    accounts.registry_path.write_text(json.dumps(registry))
+    with pytest.raises(ValueError, match=r"accounts\.json: " + message):
+        accounts.sync()
+    assert accounts.acl_path.read_text() == before
 
 
 @pytest.mark.parametrize("name", ["", "Trainee1", "a/b", "a+b", "#", "x" * 65, "-lead",
@@ -83,9 +116,9 @@ def test_a_name_unsafe_for_topics_is_refused_and_nothing_is_written(accounts, na
 
 def test_the_fleet_service_reaches_every_lab(accounts):
     creds = accounts.service("fleet")
-    assert creds.username == "senlab-fleet"
-    registry = json.loads(accounts.registry_path.read_text())
-    assert registry["accounts"]["senlab-fleet"]["topics"] == ["labs/#", "spBv1.0/#"]
+    assert (creds.username, creds.topic_root) == ("senlab-fleet", "labs")
+    assert "user senlab-fleet\ntopic readwrite labs/#\ntopic readwrite spBv1.0/#\n" in (
+        accounts.acl_path.read_text())
 
 
 def test_removing_an_account_drops_its_hash_and_acl(accounts):

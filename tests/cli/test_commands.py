@@ -103,7 +103,7 @@ def test_a_device_gets_credentials_for_its_own_subtree(capsys):
                  "--id", "esp32-1"]) == 0
     out = capsys.readouterr().out
     assert "labs/trainee1/iot101-sensors/esp32-1/" in out
-    assert "device:trainee1:iot101-sensors:esp32-1" in out
+    assert "device/trainee1/iot101-sensors/esp32-1" in out
 
 
 def test_a_device_id_unsafe_for_topics_is_refused(capsys):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 import stat
 
 import pytest
 from pydantic import ValidationError
 
-from senlab.settings import Settings, process_environment
+from senlab.settings import Settings, WeakSetting, process_environment
 
 
 def test_defaults_are_the_embedded_ones(tmp_path, monkeypatch):
@@ -60,12 +61,37 @@ def test_the_demo_password_is_the_given_one_or_a_stable_generated_one(tmp_path):
     assert Settings(home=tmp_path).demo_password_value() == generated
 
 
-@pytest.mark.parametrize("update,message", [({"authenticator": "dummy"}, "dummy"),
-                                            ({"admin_token": "short"}, "32 characters")])
-def test_production_refuses_test_settings(tmp_path, update, message):
+@pytest.mark.parametrize("update,message", [
+    ({"authenticator": "dummy"}, "SENLAB_AUTHENTICATOR=dummy"),
+    ({"demo": True}, "SENLAB_DEMO"),
+    ({"admin_token": "0f9e8d7c6b5a"}, "SENLAB_ADMIN_TOKEN must be at least 32 characters"),
+    ({"admin_token": "changeme" * 5}, "SENLAB_ADMIN_TOKEN is a placeholder"),
+    ({"admin_token": "x" * 40}, "SENLAB_ADMIN_TOKEN is a placeholder"),
+    ({"hub_service_token": "0f9e8d7c6b5a4321"}, "SENLAB_HUB_SERVICE_TOKEN must be at least 32"),
+    ({"mqtt_password": "Secret-2026-lab-pw"}, "SENLAB_MQTT_PASSWORD is a placeholder"),
+    ({"mqtt_password": "0f9e8d7c"}, "SENLAB_MQTT_PASSWORD must be at least 16"),
+    ({"demo_password": "password1234"}, "SENLAB_DEMO_PASSWORD is a placeholder"),
+    ({"database_url": "postgresql://senlab:0f9e8d7c@db/senlab"},
+     "SENLAB_DATABASE_URL's password must be at least 16"),
+    ({"database_url": "postgresql+psycopg://senlab:change%5Fme-please-now@db/senlab"},
+     "SENLAB_DATABASE_URL's password is a placeholder"),
+])
+def test_production_refuses_weak_settings_naming_them(tmp_path, update, message):
     settings = Settings(home=tmp_path, environment="production", **update)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(WeakSetting, match=message):
         settings.check_production()
+
+
+def test_production_takes_strong_settings(tmp_path):
+    strong = secrets.token_hex(32)
+    Settings(home=tmp_path, environment="production", admin_token=strong,
+             hub_service_token=strong, mqtt_password=strong,
+             database_url=f"postgresql://senlab:{strong}@db/senlab").check_production()
+
+
+def test_development_takes_weak_settings(tmp_path):
+    Settings(home=tmp_path, authenticator="dummy", demo=True, admin_token="short",
+             mqtt_password="password").check_production()
 
 
 def test_a_child_process_gets_every_setting_written_out(tmp_path):

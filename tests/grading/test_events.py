@@ -1,20 +1,17 @@
-"""Grade events: their shape is the progress service's own schema; where they go."""
+"""The grader's events: their shape is the progress service's own schema; where they wait."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+import pytest
+from pydantic import SecretStr, ValidationError
 
 from senlab.courses import load_course
-from senlab.grading.events import (
-    Outbox,
-    course_published_event,
-    grade_event,
-    progress_url,
-    service_token,
-)
-from senlab.progress.event_types import EventBatch
+from senlab.courses.labs import completion_rule
+from senlab.events import EventBatch, course_published
+from senlab.events import grade_recorded as grade_event
+from senlab.grading.events import grader_poster, grader_spool, progress_url, service_token
 from senlab.settings import REPO_ROOT, Settings
 
 
@@ -32,12 +29,21 @@ def test_two_grade_events_have_different_ids() -> None:
 
 
 def test_a_course_published_event_is_accepted_by_the_progress_schema() -> None:
-    course = load_course(REPO_ROOT / "courses" / "iot101")
-    event = course_published_event(course, {"iot101-sensors": ["reads-telemetry"]})
+    folder = REPO_ROOT / "courses" / "iot101"
+    course = load_course(folder)
+    rule = completion_rule(course, REPO_ROOT / "labs", folder / "course.yaml")
+    event = course_published(course, rule)
     [parsed] = EventBatch.model_validate({"events": [event]}).events
-    [lab] = parsed.data["labs"]
-    assert (lab["id"], lab["checks"]) == ("iot101-sensors", ["reads-telemetry"])
-    assert parsed.data["pass_percent"] == 60
+    assert parsed.data["labs"] == [{"id": "iot101-sensors"}]
+    rule = parsed.data["rule"]
+    assert rule.pass_marks == {"mqtt-telemetry": 60} and rule.min_average == 60
+    assert [(c.lab, c.check) for c in rule.checks] == [
+        ("iot101-sensors", "ping-station"), ("iot101-sensors", "slow-down-air")]
+
+
+def test_a_grade_that_does_not_fit_the_schema_is_refused_where_it_is_built() -> None:
+    with pytest.raises(ValidationError, match="max_score"):
+        grade_event("iot101", "mqtt-telemetry", "trainee1", 1, 0)
 
 
 def test_the_progress_url_ignores_the_graders_own_service_prefix(tmp_path: Path) -> None:
@@ -54,8 +60,17 @@ def test_the_token_is_the_hubs_when_given_else_the_shared_secret(tmp_path: Path)
     assert service_token(given) == "from-the-hub"
 
 
-def test_the_outbox_keeps_events_until_flushed(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.jsonl")
+def test_the_graders_events_wait_in_its_spool_under_senlab_home(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    spool = grader_spool(settings)
     events = [grade_event("iot101", "a", "t", 1, 2), grade_event("iot101", "a", "u", 2, 2)]
-    outbox.add(events)
-    assert outbox.pending() == events
+    spool.add(events)
+    assert spool.folder == tmp_path / "spool" / "grader"
+    assert spool.pending() == events
+
+
+def test_the_grader_posts_to_the_services_events_route_with_its_token(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, progress_port=9101)
+    poster = grader_poster(settings, token="grader-secret")
+    assert poster.url == "http://127.0.0.1:9101/services/progress/api/events"
+    assert poster._headers == {"Authorization": "token grader-secret"}

@@ -68,7 +68,7 @@ def test_a_test_the_blank_passes_live_is_named_and_failing_or_unrun_tests_are_no
 @pytest.fixture()
 def live(tmp_path: Path):  # noqa: ANN201
     spec = load_lab(REPO_ROOT / "labs" / LAB / "lab.yaml")
-    with LiveLab(Settings(home=tmp_path / "home"), spec, tmp_path, "senlab-validate") as lab:
+    with LiveLab(Settings(home=tmp_path / "home"), spec, tmp_path, "validator") as lab:
         yield lab
 
 
@@ -131,14 +131,14 @@ def test_a_restarted_live_lab_has_forgotten_what_the_notebook_did(
 @pytest.mark.integration
 def test_a_wrong_password_is_refused_by_name(live: LiveLab, tmp_path: Path) -> None:
     lab = connect(LAB, settings=trainee_settings(live, tmp_path, mqtt_password="wrong"))
-    with pytest.raises(LabError, match="refused 'senlab-validate'"):
+    with pytest.raises(LabError, match="refused 'validator'"):
         lab.mqtt_client(timeout=10)
 
 
 @pytest.mark.integration
 def test_the_broker_is_gone_once_the_live_lab_stops(tmp_path: Path) -> None:
     spec = load_lab(REPO_ROOT / "labs" / LAB / "lab.yaml")
-    with LiveLab(Settings(home=tmp_path / "home"), spec, tmp_path, "senlab-validate") as lab:
+    with LiveLab(Settings(home=tmp_path / "home"), spec, tmp_path, "validator") as lab:
         process = lab.broker.process
         assert process is not None and process.poll() is None
     assert process.poll() is not None

@@ -1,13 +1,9 @@
 """The autograder service on a real exchange: trainees fetch and submit with
 nbgrader's exchange, the service collects, grades, releases feedback, and posts
-the grades to an HTTP server that checks them against the progress service's
-own event schema."""
+the grades to a stand-in that reads them with the progress service's own parser
+and answers per event as it does."""
 
 from __future__ import annotations
-
-import http.server
-import json
-import threading
 
 import nbformat
 import pytest
@@ -16,42 +12,27 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 
 from senlab.courses import course_root, exchange_root
-from senlab.events import EventBatch
 from senlab.grading.nbgrader_setup import course_config, nbgrader_api
 from senlab.grading.publish import publish
 from senlab.grading.service import Autograder
+from tests.progress.stand_in import Posted, progress_stand_in
 
 pytestmark = pytest.mark.integration
 
 COURSE, ASSIGNMENT = "iot101", "mqtt-telemetry"
 
 
-class _ProgressStandIn(http.server.BaseHTTPRequestHandler):
-    batches: list[dict] = []
-    tokens: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        EventBatch.model_validate(body)  # the progress service's own schema
-        self.batches.append(body)
-        self.tokens.append(self.headers.get("Authorization", ""))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(json.dumps({"accepted": len(body["events"]), "duplicates": 0}).encode())
-
-    def log_message(self, *args) -> None:  # noqa: ANN002
-        pass
+@pytest.fixture()
+def posted():  # noqa: ANN201
+    """What the grader posted to a stand-in that reads it with the service's own parser."""
+    with progress_stand_in() as (_, posted):
+        yield posted
+    assert posted.rejected == []  # every event the grader posted fits the service's schema
 
 
 @pytest.fixture()
-def progress_server():  # noqa: ANN201
-    _ProgressStandIn.batches, _ProgressStandIn.tokens = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ProgressStandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/services/progress"
-    server.shutdown()
-    server.server_close()
+def progress_server(posted):  # noqa: ANN001, ANN201
+    return posted.url
 
 
 def _fetch_and_submit(settings, trainee: str, home, answers: dict[str, str]) -> None:  # noqa: ANN001
@@ -72,11 +53,9 @@ def _fetch_and_submit(settings, trainee: str, home, answers: dict[str, str]) -> 
     ExchangeSubmit(coursedir=coursedir, authenticator=authenticator, config=config).start()
 
 
-def _grades(batches: list[dict]) -> dict[str, float]:
-    return {
-        e["data"]["trainee"]: e["data"]["score"]
-        for batch in batches for e in batch["events"] if e["type"] == "grade.recorded"
-    }  # fmt: skip
+def _grades(posted: Posted) -> dict[str, float]:
+    return {e["data"]["trainee"]: e["data"]["score"]
+            for e in posted.sent if e["type"] == "grade.recorded"}
 
 
 @pytest.fixture(scope="module")
@@ -91,36 +70,36 @@ def submitted(grading_settings, solution_answers, tmp_path_factory):  # noqa: AN
 
 
 def test_submissions_are_graded_released_and_posted_without_a_command(
-    grading_settings, submitted, progress_server  # noqa: ANN001
+    grading_settings, submitted, progress_server, posted  # noqa: ANN001
 ) -> None:
     grader = Autograder(grading_settings, url=progress_server, token="grader-secret")
 
     results = {r.trainee: (r.score, r.max_score) for r in grader.run_once()}
 
     assert results == {"trainee1": (6.0, 6.0), "trainee2": (4.0, 6.0)}
-    assert _grades(_ProgressStandIn.batches) == {"trainee1": 6.0, "trainee2": 4.0}
-    assert set(_ProgressStandIn.tokens) == {"token grader-secret"}
+    assert _grades(posted) == {"trainee1": 6.0, "trainee2": 4.0}
+    assert set(posted.tokens) == {"token grader-secret"}
     feedback = exchange_root(grading_settings) / COURSE / "feedback"
     assert len(list(feedback.glob("*.html"))) == 2  # released, named by submission hash
 
 
 def test_a_second_pass_grades_and_posts_nothing_new(
-    grading_settings, submitted, progress_server  # noqa: ANN001
+    grading_settings, submitted, progress_server, posted  # noqa: ANN001
 ) -> None:
     grader = Autograder(grading_settings, url=progress_server, token="grader-secret")
     grader.run_once()
-    _ProgressStandIn.batches.clear()
+    posted.clear()
 
     assert grader.run_once() == []
-    assert _ProgressStandIn.batches == []
+    assert posted.bodies == []
 
 
 def test_a_manual_grade_given_in_formgrader_is_posted(
-    grading_settings, submitted, progress_server  # noqa: ANN001
+    grading_settings, submitted, progress_server, posted  # noqa: ANN001
 ) -> None:
     grader = Autograder(grading_settings, url=progress_server, token="grader-secret")
     grader.run_once()
-    _ProgressStandIn.batches.clear()
+    posted.clear()
     with nbgrader_api(grading_settings, COURSE).gradebook as gradebook:
         grade = gradebook.find_grade("q3-tests", ASSIGNMENT, ASSIGNMENT, "trainee2")
         grade.manual_score = 1.0
@@ -128,34 +107,33 @@ def test_a_manual_grade_given_in_formgrader_is_posted(
 
     grader.run_once()
 
-    assert _grades(_ProgressStandIn.batches) == {"trainee2": 5.0}
+    assert _grades(posted) == {"trainee2": 5.0}
 
 
-def test_grades_wait_in_the_outbox_while_the_progress_service_is_down(
-    grading_settings, submitted, progress_server  # noqa: ANN001
+def test_grades_wait_in_the_spool_while_the_progress_service_is_down(
+    grading_settings, submitted, progress_server, posted  # noqa: ANN001
 ) -> None:
     root = course_root(grading_settings, COURSE)
     Autograder(grading_settings, url=progress_server, token="t").run_once()
     (root.parent.parent / "grading" / "posted.json").unlink()
     down = Autograder(grading_settings, url="http://127.0.0.1:9/nothing", token="t")
     down.run_once()
-    assert len(down.outbox.pending()) >= 2
-    _ProgressStandIn.batches.clear()
+    assert {e["data"]["trainee"] for e in down.spool.pending()} >= {"trainee1", "trainee2"}
+    posted.clear()
 
     Autograder(grading_settings, url=progress_server, token="t").run_once()
 
-    assert set(_grades(_ProgressStandIn.batches)) >= {"trainee1", "trainee2"}
-    assert down.outbox.pending() == []
+    assert set(_grades(posted)) >= {"trainee1", "trainee2"}
+    assert down.spool.pending() == []
 
 
 def test_publishing_announces_the_course_with_its_completion_rule(
-    grading_settings, submitted, progress_server  # noqa: ANN001
+    grading_settings, submitted, progress_server, posted  # noqa: ANN001
 ) -> None:
     publish(grading_settings, COURSE)
     Autograder(grading_settings, url=progress_server, token="t").run_once()
 
-    published = [e for b in _ProgressStandIn.batches for e in b["events"]
-                 if e["type"] == "course.published"]
+    published = [e for e in posted.sent if e["type"] == "course.published"]
     assert [e["data"]["course"] for e in published] == [COURSE]
     rule = published[0]["data"]["rule"]
     # Only the two checks iot101's assignment lists, titled as in lab.yaml; not all five.
@@ -167,7 +145,7 @@ def test_publishing_announces_the_course_with_its_completion_rule(
 
 
 def test_a_submission_in_another_trainees_name_is_set_aside(
-    grading_settings, submitted, progress_server  # noqa: ANN001
+    grading_settings, submitted, progress_server, posted  # noqa: ANN001
 ) -> None:
     import os
 

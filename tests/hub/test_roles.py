@@ -50,7 +50,8 @@ def test_the_hub_config_wires_the_services_proxy_and_authenticator(tmp_path):
     assert c.JupyterHub.authenticator_class == "senlab.hub.auth.SenLabAuthenticator"
     assert c.SenLabAuthenticator.seed_accounts["trainee3"] == "demo-password-1"
     assert c.JupyterHub.db_url.startswith("sqlite:///")
-    assert c.ConfigurableHTTPProxy.command[0].endswith("configurable-http-proxy")
+    assert c.ConfigurableHTTPProxy.command[-1].endswith("configurable-http-proxy")
+    assert c.ConfigurableHTTPProxy.command[2].endswith("hub_config/proxy_guard.mjs")
 
 
 def test_services_get_settings_but_no_secrets(tmp_path):

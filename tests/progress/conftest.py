@@ -107,6 +107,7 @@ def course_event(course: str, *, tags: list[str], assignments: list[str],
 def post_events(api: ApiAs, events: list[dict[str, Any]]) -> dict[str, int]:
     response = api(GRADER, "POST", "/api/events", json={"events": events})
     assert response.status_code == 200, response.text
+    assert response.json()["rejected"] == 0, response.text
     return response.json()
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from senlab.hub.config import proxy_command as hub_proxy_command
 from tests.progress.postgres_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,11 +42,11 @@ class Hub:
         return response.json()["token"]
 
 
-def proxy_command() -> str:
-    path = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
-    if not path.exists():
-        raise RuntimeError(f"{path} is missing: run `npm install` in {REPO}")
-    return str(path)
+def proxy_command() -> list[str]:
+    command = hub_proxy_command(REPO)
+    if not Path(command[-1]).exists():
+        raise RuntimeError(f"{command[-1]} is missing: run `npm install` in {REPO}")
+    return command
 
 
 def write_config(folder: Path, *, ports: dict[str, int], tokens: dict[str, str]) -> Path:
@@ -59,7 +60,7 @@ c.JupyterHub.port = {ports['hub']}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {ports['hub_api']}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{ports['proxy_api']}"
-c.ConfigurableHTTPProxy.command = [{proxy_command()!r}]
+c.ConfigurableHTTPProxy.command = {proxy_command()!r}
 c.ConfigurableHTTPProxy.auth_token = {secrets.token_hex(16)!r}
 c.JupyterHub.db_url = "sqlite:///{folder / 'hub.sqlite'}"
 c.JupyterHub.cookie_secret = bytes.fromhex({secrets.token_hex(32)!r})

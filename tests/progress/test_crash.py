@@ -98,6 +98,5 @@ def test_acknowledged_events_survive_kill_9_and_resending_stores_none_twice(tmp_
     # Resent batches were either stored whole before the kill (all duplicates) or not at
     # all (all accepted): a batch is one transaction.
     for reply in replies:
-        assert reply in ({"accepted": BATCH, "duplicates": 0},
-                         {"accepted": 0, "duplicates": BATCH})
+        assert set(reply["results"]) in ({"accepted"}, {"duplicate"}), reply
     assert in_flight not in acknowledged

@@ -18,9 +18,9 @@ import httpx
 import pytest
 import uvicorn
 
+from senlab.demo import load_demo
 from senlab.progress.app import create_app
 from senlab.progress.auth import browser_identity, current_identity
-from senlab.progress.demo import load_demo
 from senlab.progress.identity import Identity
 from senlab.settings import Settings
 from tests.progress.postgres_server import free_port

@@ -1,4 +1,4 @@
-"""Posting events: idempotent, all-or-nothing, and applied to grades, checks, completions."""
+"""Posting events: idempotent, answered per event, and applied to grades, checks, completions."""
 
 import uuid
 
@@ -16,6 +16,14 @@ def grade(trainee, assignment, score, at="2026-03-01T08:00:00Z", course="iot101"
                  trainee=trainee, score=score, max_score=best)
 
 
+def counts(answer) -> tuple[int, int, int]:
+    """(accepted, duplicates, rejected), checked against the per-event results."""
+    results = answer["results"]
+    numbers = (answer["accepted"], answer["duplicates"], answer["rejected"])
+    assert numbers == tuple(results.count(s) for s in ("accepted", "duplicate", "rejected"))
+    return numbers
+
+
 def count(app, model) -> int:
     with in_session(app) as session:
         return session.scalar(select(func.count()).select_from(model))
@@ -23,8 +31,10 @@ def count(app, model) -> int:
 
 def test_a_batch_is_accepted_and_stored_once_when_resent(api, app):
     batch = [grade("an", "a1", 7), grade("an", "a2", 9), grade("binh", "a1", 4)]
-    assert post_events(api, batch) == {"accepted": 3, "duplicates": 0}
-    assert post_events(api, batch) == {"accepted": 0, "duplicates": 3}
+    assert counts(post_events(api, batch)) == (3, 0, 0)
+    answer = post_events(api, batch)
+    assert counts(answer) == (0, 3, 0)
+    assert answer["results"] == ["duplicate"] * 3
     assert count(app, Event) == 3
     assert count(app, Grade) == 3
 
@@ -32,14 +42,14 @@ def test_a_batch_is_accepted_and_stored_once_when_resent(api, app):
 def test_a_partly_new_batch_stores_only_the_new_events(api, app):
     first = [grade("an", "a1", 7), grade("an", "a2", 9)]
     post_events(api, first)
-    assert post_events(api, [*first, grade("chi", "a1", 5)]) == {"accepted": 1,
-                                                                  "duplicates": 2}
+    answer = post_events(api, [*first, grade("chi", "a1", 5)])
+    assert answer["results"] == ["duplicate", "duplicate", "accepted"]
     assert count(app, Event) == 3
 
 
 def test_the_same_id_twice_in_one_batch_counts_once(api, app):
     one = grade("an", "a1", 7)
-    assert post_events(api, [one, dict(one)]) == {"accepted": 1, "duplicates": 1}
+    assert post_events(api, [one, dict(one)])["results"] == ["accepted", "duplicate"]
     assert count(app, Event) == 1
 
 
@@ -50,35 +60,91 @@ def test_a_later_grade_replaces_an_earlier_one_even_if_it_arrives_first(api, app
         assert session.scalar(select(Grade.score)) == 9
 
 
-def test_a_bad_event_rejects_the_whole_batch_and_names_the_field(api, app):
-    good = grade("an", "a1", 7)
+def rejected(api, events):
+    """Post `events`, which hold bad ones; the answer (a 200: the batch itself is good)."""
+    response = api(GRADER, "POST", "/api/events", json={"events": events})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_bad_event_is_rejected_alone_and_the_good_ones_beside_it_are_stored(api, app):
+    good = [grade("an", "a1", 7), grade("an", "a3", 8)]
     bad = grade("an", "a2", 7)
     del bad["data"]["max_score"]
-    response = api(GRADER, "POST", "/api/events", json={"events": [good, bad]})
-    assert response.status_code == 422
-    assert "max_score" in response.text
+    answer = rejected(api, [good[0], bad, good[1]])
+    assert answer["results"] == ["accepted", "rejected", "accepted"]
+    assert counts(answer) == (2, 0, 1)
+    assert answer["errors"] == [{"index": 1, "id": bad["id"], "type": "grade.recorded",
+                                 "loc": ["body", "events", 1, "grade.recorded", "data",
+                                         "max_score"],
+                                 "msg": "Field required"}]
+    with in_session(app) as session:
+        assert set(session.scalars(select(Event.id))) == {e["id"] for e in good}
+        assert set(session.scalars(select(Grade.assignment))) == {"a1", "a3"}
+
+
+def test_a_rejected_event_sent_again_is_rejected_again_and_a_good_one_is_a_duplicate(api, app):
+    good, bad = grade("an", "a1", 7), grade("an", "a2", 11)
+    rejected(api, [good, bad])
+    assert rejected(api, [good, bad])["results"] == ["duplicate", "rejected"]
+    assert count(app, Event) == 1
+
+
+def test_a_score_above_its_maximum_is_rejected_with_the_reason(api):
+    answer = rejected(api, [grade("an", "a1", 11)])
+    assert answer["results"] == ["rejected"]
+    assert "above max_score" in answer["errors"][0]["msg"]
+
+
+def test_an_unknown_event_type_is_rejected_with_its_name(api):
+    bad = event("grade.deleted", "2026-03-01T00:00:00Z", trainee="an")
+    [error] = rejected(api, [bad])["errors"]
+    assert (error["type"], error["loc"]) == ("grade.deleted", ["body", "events", 0])
+    assert "grade.deleted" in error["msg"]
+
+
+def test_an_id_that_is_not_a_uuid_is_rejected(api):
+    bad = grade("an", "a1", 5)
+    bad["id"] = "retry-1"
+    [error] = rejected(api, [bad])["errors"]
+    assert error["id"] == "retry-1"
+    assert error["loc"] == ["body", "events", 0, "grade.recorded", "id"]
+
+
+def test_an_event_that_is_not_an_object_is_rejected_without_id_or_type(api, app):
+    answer = rejected(api, [grade("an", "a1", 5), 42, "grade.recorded"])
+    assert answer["results"] == ["accepted", "rejected", "rejected"]
+    assert [(e["index"], e["id"], e["type"]) for e in answer["errors"]] == [
+        (1, None, None), (2, None, None)]
+    assert count(app, Event) == 1
+
+
+def test_a_batch_of_only_bad_events_stores_nothing_and_names_each(api, app):
+    first, second = grade("an", "a1", 11), grade("an", "a2", 5)
+    second["data"]["score"] = "five"
+    answer = rejected(api, [first, second])
+    assert counts(answer) == (0, 0, 2)
+    assert [e["index"] for e in answer["errors"]] == [0, 1]
     assert count(app, Event) == 0
 
 
-def test_a_score_above_its_maximum_is_refused(api):
-    response = api(GRADER, "POST", "/api/events", json={"events": [grade("an", "a1", 11)]})
+def test_a_body_that_is_not_a_batch_is_refused_whole(api, app):
+    for body, where in (({"events": []}, ["body", "events"]),
+                        ({"events": [grade("an", "a1", 5)], "more": 1}, ["body", "more"]),
+                        ({"event": [grade("an", "a1", 5)]}, ["body", "events"]),
+                        ([grade("an", "a1", 5)], ["body"])):
+        response = api(GRADER, "POST", "/api/events", json=body)
+        assert response.status_code == 422, body
+        assert where in [e["loc"] for e in response.json()["detail"]], response.text
+    assert count(app, Event) == 0
+
+
+def test_a_batch_of_more_than_ten_thousand_events_is_refused_whole(api, app):
+    response = api(GRADER, "POST", "/api/events",
+                   json={"events": [grade("an", f"a{n}", 5) for n in range(10_001)]})
     assert response.status_code == 422
-    assert "above max_score" in response.text
-
-
-def test_an_unknown_event_type_is_refused_with_its_name(api):
-    bad = event("grade.deleted", "2026-03-01T00:00:00Z", trainee="an")
-    response = api(GRADER, "POST", "/api/events", json={"events": [bad]})
-    assert response.status_code == 422
-    assert "type" in response.text
-
-
-def test_an_id_that_is_not_a_uuid_is_refused(api):
-    bad = grade("an", "a1", 5)
-    bad["id"] = "retry-1"
-    response = api(GRADER, "POST", "/api/events", json={"events": [bad]})
-    assert response.status_code == 422
-    assert "id" in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "events"]
+    assert count(app, Event) == 0
 
 
 def test_only_the_fleet_grader_and_admins_may_post(api, app):
@@ -154,11 +220,10 @@ def test_lab_evidence_is_kept_in_the_log(api, app):
 def test_an_error_names_the_event_its_type_and_the_field(api, app):
     bad = grade("an", "a2", 7)
     bad["data"]["score"] = "seven"
-    response = api(GRADER, "POST", "/api/events", json={"events": [grade("an", "a1", 7), bad]})
-    assert response.status_code == 422
-    [error] = response.json()["detail"]
+    answer = rejected(api, [grade("an", "a1", 7), bad])
+    [error] = answer["errors"]
     assert error["loc"] == ["body", "events", 1, "grade.recorded", "data", "score"]
-    assert count(app, Event) == 0
+    assert count(app, Event) == 1
 
 
 def test_a_body_that_is_not_json_is_refused_and_says_so(api, app):
@@ -197,3 +262,15 @@ def test_the_published_schema_describes_the_event_batch(api):
                             "lab.started", "lab.check", "lab.evidence", "course.completed"}
     assert schemas["GradeRecorded"]["required"] == ["course", "assignment", "trainee", "score",
                                                     "max_score"]
+
+
+def test_the_published_schema_describes_the_answer_per_event(api):
+    document = api.client.get(f"{api.prefix}/openapi.json").json()
+    answer = document["paths"][f"{api.prefix}/api/events"]["post"]["responses"]
+    assert answer["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/BatchResult"}
+    assert "422" in answer
+    schemas = document["components"]["schemas"]
+    assert schemas["BatchResult"]["properties"]["results"]["items"]["enum"] == [
+        "accepted", "duplicate", "rejected"]
+    assert set(schemas["EventError"]["required"]) == {"index", "id", "type", "loc", "msg"}

@@ -41,7 +41,7 @@ def test_the_health_check_answers_through_the_proxy_without_a_token(hub):
 def test_the_fleet_service_token_may_post_events(hub):
     response = call(hub, "/api/events", hub.fleet_token, "POST", json=lab_started())
     assert response.status_code == 200, response.text
-    assert response.json() == {"accepted": 1, "duplicates": 0}
+    assert response.json()["results"] == ["accepted"]
 
 
 def test_a_trainee_token_reads_their_own_progress_only(hub):

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from tests.stack.harness import Stack, reachable_tmpdir, start_stack
+from tests.stack.fuzz import FIGURES
+from tests.stack.harness import Stack, running_stack
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    tmp = reachable_tmpdir()
-    running = start_stack(tmp)
-    yield running
-    try:
-        running.stop()
-    except subprocess.TimeoutExpired:
-        os.killpg(running.proc.pid, signal.SIGKILL)
-    if not os.environ.get("SENLAB_TEST_KEEP_HOME"):  # keep it to read the logs
-        shutil.rmtree(tmp, ignore_errors=True)
+    with running_stack() as running:
+        yield running
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """The fuzz runs' figures (requests per role, time), printed after the results."""
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("fuzz")
+        for line in lines:
+            terminalreporter.write_line(line)

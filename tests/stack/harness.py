@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +125,22 @@ def start_stack(tmp: Path, **extra_env: str) -> Stack:
         time.sleep(0.5)
     stack.stop()
     pytest.fail(f"senlab up did not come up in 120 s:\n{output.read_text()}")
+
+
+@contextmanager
+def running_stack(**extra_env: str) -> Iterator[Stack]:
+    """`senlab up --demo` in a fresh folder, stopped (and the folder removed) on exit."""
+    tmp = reachable_tmpdir()
+    running = start_stack(tmp, **extra_env)
+    try:
+        yield running
+    finally:
+        try:
+            running.stop()
+        except subprocess.TimeoutExpired:
+            os.killpg(running.proc.pid, signal.SIGKILL)
+        if not os.environ.get("SENLAB_TEST_KEEP_HOME"):  # keep it to read the logs
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def login(stack: Stack, username: str, password: str = DEMO_PASSWORD) -> httpx.Client:

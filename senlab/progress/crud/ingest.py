@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
-from senlab.events import EventIn
+from senlab.events import EventIn, EventStatus
 from senlab.progress.crud.completions import evaluate_completions, record_manual_completions
 from senlab.progress.crud.sql import (
     among,
@@ -24,13 +24,14 @@ Pair = tuple[int, str]
 
 
 def ingest_batch(session: Session, *, events: Sequence[EventIn], source: str,
-                 received_at: datetime) -> tuple[int, int]:
-    """Store the batch's new events and apply them; return (accepted, duplicates)."""
+                 received_at: datetime) -> list[EventStatus]:
+    """Store the batch's new events and apply them; each event's fate, in order:
+    ``accepted``, or ``duplicate`` when its id is stored already or came earlier here."""
+    keys = [str(item.id) for item in events]
     unique: dict[str, EventIn] = {}
-    for item in events:
-        unique.setdefault(str(item.id), item)
-    ids = list(unique)
-    known = set(session.scalars(select(Event.id).where(among(session, Event.id, ids))))
+    for key, item in zip(keys, events, strict=True):
+        unique.setdefault(key, item)
+    known = set(session.scalars(select(Event.id).where(among(session, Event.id, list(unique)))))
     new = {key: item for key, item in unique.items() if key not in known}
     if new:
         execute_many(session, insert(Event), [
@@ -39,7 +40,11 @@ def ingest_batch(session: Session, *, events: Sequence[EventIn], source: str,
             for key, item in new.items()
         ])
         apply_events(session, events=list(new.values()))
-    return len(new), len(events) - len(new)
+    statuses: list[EventStatus] = []
+    for key, item in zip(keys, events, strict=True):
+        # Only the first of repeated ids in the batch is the one stored.
+        statuses.append("accepted" if key in new and new[key] is item else "duplicate")
+    return statuses
 
 
 def apply_events(session: Session, *, events: Sequence[EventIn]) -> None:

@@ -9,7 +9,8 @@ from senlab.progress import access
 from senlab.progress.auth import CurrentIdentity
 from senlab.progress.certificates import certificate_pdf, find_certificate
 from senlab.progress.crud.progress import get_trainee
-from senlab.progress.deps import SessionDep, SettingsDep
+from senlab.progress.deps import CertificateCode, SessionDep, SettingsDep
+from senlab.progress.errors import refusals
 from senlab.progress.schemas import CertificateVerification
 
 router = APIRouter(tags=["certificates"])
@@ -25,7 +26,10 @@ def verify_url(settings, code: str) -> str:
     return f"{settings.hub_url}{settings.hub_service_prefix}verify/{code}"
 
 
-@router.get("/verify/{code}", response_class=HTMLResponse)
+# A person reads this page: whatever the code, the answer is a page that says what was found.
+@router.get("/verify/{code}", response_class=HTMLResponse, responses={
+    404: {"description": "No certificate has that code (a page that says so).",
+          "content": {"text/html": {}}}})
 def verify_page(code: str, session: SessionDep) -> HTMLResponse:
     """Public check of a certificate: only the name, the course and the date."""
     view = find_certificate(session, code=code)
@@ -41,8 +45,9 @@ def verify_page(code: str, session: SessionDep) -> HTMLResponse:
     return HTMLResponse(PAGE.format(title=f"SenLab {escape(view.code)}", body=body))
 
 
-@router.get("/api/verify/{code}", response_model=CertificateVerification)
-def verify_json(code: str, session: SessionDep) -> CertificateVerification:
+@router.get("/api/verify/{code}", response_model=CertificateVerification,
+            responses=refusals(404))
+def verify_json(code: CertificateCode, session: SessionDep) -> CertificateVerification:
     """Public check of a certificate, as JSON (name, course, date)."""
     view = find_certificate(session, code=code)
     if view is None:
@@ -52,8 +57,8 @@ def verify_json(code: str, session: SessionDep) -> CertificateVerification:
 
 
 @router.get("/api/certificates/{code}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
-def certificate_document(code: str, identity: CurrentIdentity, session: SessionDep,
+            responses={200: {"content": {"application/pdf": {}}}, **refusals(401, 403, 404)})
+def certificate_document(code: CertificateCode, identity: CurrentIdentity, session: SessionDep,
                          settings: SettingsDep, request: Request) -> Response:
     """The certificate as a PDF with its QR code, for whoever may see its holder."""
     view = find_certificate(session, code=code)

@@ -9,7 +9,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from senlab.progress import access
 from senlab.progress.auth import STATE_COOKIE, TOKEN_COOKIE, BrowserIdentity, CurrentIdentity
 from senlab.progress.dashboard import render_dashboard
-from senlab.progress.deps import AsOfQuery, IndicatorsDep, SessionDep, SettingsDep
+from senlab.progress.deps import (
+    AsOfQuery,
+    FilterQuery,
+    IndicatorsDep,
+    ReportPeriodPath,
+    SessionDep,
+    SettingsDep,
+    TargetPeriod,
+)
+from senlab.progress.errors import invalid, refusals
 from senlab.progress.goals import Filters
 from senlab.progress.reports.data import PeriodError
 from senlab.progress.reports.render import render_report
@@ -19,22 +28,23 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
          "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
-@router.get("/dashboard", response_class=HTMLResponse, tags=["dashboard"])
+@router.get("/dashboard", response_class=HTMLResponse, tags=["dashboard"],
+            responses={302: {"description": "A browser without a token goes to log in."},
+                       **refusals(401, 403)})
 def dashboard(identity: BrowserIdentity, session: SessionDep, indicators: IndicatorsDep,
-              settings: SettingsDep, request: Request,
-              lang: Literal["vi", "en"] = "vi", park: str | None = None,
-              enterprise: str | None = None, course: str | None = None,
-              period: str | None = None, as_of: AsOfQuery = None) -> HTMLResponse:
+              settings: SettingsDep, request: Request, period: TargetPeriod,
+              lang: Literal["vi", "en"] = "vi", park: FilterQuery = None,
+              enterprise: FilterQuery = None, course: FilterQuery = None,
+              as_of: AsOfQuery = None) -> HTMLResponse:
     """Indicators against targets with trends, and funnels per course (DOST, managers)."""
     scope = access.dashboard_scope(session, identity)
     if enterprise and not scope.everything and enterprise not in scope.enterprises:
         raise access.forbid(f"see enterprise {enterprise!r}")
-    periods = {t.period for i in indicators for t in i.targets}
     page = render_dashboard(
         session, identity=identity, scope=scope, indicators=indicators, lang=lang,
         filters=Filters(park=park or None, enterprise=enterprise or None,
                         course=course or None),
-        period=period if period in periods else None,
+        period=period,
         as_of=as_of or datetime.now(UTC).date(), prefix=settings.hub_service_prefix,
         query={k: v for k, v in request.query_params.items()})
     return HTMLResponse(page)
@@ -58,8 +68,9 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
 
 
 @router.get("/api/reports/{period}", tags=["reports"], response_class=Response,
-            responses={200: {"content": {m: {} for m in MEDIA.values()}}})
-def report(period: str, identity: CurrentIdentity, session: SessionDep,
+            responses={200: {"content": {m: {} for m in MEDIA.values()}},
+                       **refusals(401, 403)})
+def report(period: ReportPeriodPath, identity: CurrentIdentity, session: SessionDep,
            indicators: IndicatorsDep,
            format: Annotated[Literal["xlsx", "pdf", "csv"], Query()] = "xlsx") -> Response:
     """The semi-annual (2026H1) or annual (2026) report, for DOST and admins."""
@@ -67,6 +78,6 @@ def report(period: str, identity: CurrentIdentity, session: SessionDep,
     try:
         content = render_report(session, indicators=indicators, period=period, fmt=format)
     except PeriodError as error:
-        raise HTTPException(422, str(error)) from error
+        raise invalid("path", "period", str(error), period) from error
     return Response(content, media_type=MEDIA[format], headers={
         "Content-Disposition": f'attachment; filename="senlab-bao-cao-{period}.{format}"'})

@@ -6,11 +6,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from senlab.progress import access
 from senlab.progress.auth import CurrentIdentity
+from senlab.progress.errors import refusals
 
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", response_class=PlainTextResponse, responses=refusals(401, 403))
 def metrics(identity: CurrentIdentity, request: Request) -> PlainTextResponse:
     """The service's metrics in Prometheus' text format."""
     if not (identity.sees_everything or identity.is_service):

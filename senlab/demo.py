@@ -1,0 +1,100 @@
+"""Demo data: the demo province a year into the plan, built from SenLab's real content.
+
+``load_demo(settings)`` writes it into the progress database through the same paths real
+data takes. Its parks and enterprises are the demo cohort's (``senlab/data/
+demo_cohort.yaml``), its courses, assignments, labs and check ids are those in
+``courses/`` and ``labs/``, and its events are built by ``senlab.events``. Seeded, so
+every run gives the same figures.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from senlab import events
+from senlab.courses import Course, list_courses
+from senlab.courses.labs import completion_rule, lab_checks
+from senlab.hub.cohort import Cohort, demo_cohort
+from senlab.progress import db
+from senlab.progress.crud import organisations as orgs
+from senlab.progress.crud.ingest import ingest_batch
+from senlab.progress.models import Trainee
+from senlab.settings import Settings
+
+START = datetime(2025, 11, 21, tzinfo=UTC)
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Hạnh", "Khoa", "Lan", "Minh", "Nhi", "Phúc"]
+
+
+def demo_people(rng: random.Random, cohort: Cohort) -> list[tuple[str, str, str]]:
+    """(username, full name, enterprise id) for the demo's technicians besides the cohort's."""
+    people = []
+    for index, enterprise in enumerate(cohort.enterprises):
+        for staff in range(rng.randrange(0, 7)):
+            people.append((f"kt{index:02d}{staff}",
+                           f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}", enterprise.id))
+    return people
+
+
+def _trainee_events(rng: random.Random, name: str, course: Course,
+                    checks: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """A trainee's way through `course`, stopping at a random step."""
+    at = START + timedelta(days=rng.randrange(330))
+    progress = rng.random()
+    made = [events.enrolment_created(name, course.id, at)]
+    for lab, lab_check_ids in checks.items():
+        if progress < 0.85:
+            made.append(events.lab_started(name, lab, course.id, at + timedelta(days=2)))
+        for check in lab_check_ids:
+            if progress < 0.65:
+                made.append(events.lab_check(name, lab, check, progress < 0.35,
+                                             at + timedelta(days=5)))
+    for assignment in course.assignments:
+        if progress < 0.45:
+            score = 6 + rng.randrange(5) if progress < 0.3 else rng.randrange(6)
+            made.append(events.grade_recorded(course.id, assignment.id, name, score, 10,
+                                              at + timedelta(days=12)))
+    return made
+
+
+def load_demo(settings: Settings, *, seed: int = 478) -> int:
+    """Write the demo province unless trainees exist already; return trainees added."""
+    cohort = demo_cohort()
+    courses = list_courses(settings.repo_root / "courses")
+    labs = settings.repo_root / "labs"
+    checks = {course.id: lab_checks(course, labs) for course in courses}
+    rules = {course.id: completion_rule(course, labs, settings.repo_root / "courses" / course.id
+                                        / "course.yaml") for course in courses}
+    engine = db.make_engine(settings.db_url)
+    db.migrate(engine)
+    rng = random.Random(seed)
+    try:
+        with db.session_scope(db.session_factory(engine)) as session:
+            if session.scalar(select(func.count()).select_from(Trainee)):
+                return 0
+            for park in cohort.parks:
+                orgs.upsert_park(session, park_id=park.id, name=park.name, kind=park.kind)
+            session.flush()
+            for enterprise in cohort.enterprises:
+                orgs.upsert_enterprise(session, enterprise_id=enterprise.id,
+                                       park_id=enterprise.park, name=enterprise.name)
+            session.flush()
+            people = demo_people(rng, cohort)
+            for username, full_name, enterprise_id in people:
+                orgs.upsert_trainee(session, username=username, full_name=full_name,
+                                    enterprise_id=enterprise_id)
+            batch = [events.course_published(course, rules[course.id], START)
+                     for course in courses]
+            for username, *_rest in people:
+                course = rng.choice(courses)
+                batch += _trainee_events(rng, username, course, checks[course.id])
+            ingest_batch(session, events=events.EventBatch.model_validate(
+                             {"events": batch[:10_000]}).events,
+                         source="demo", received_at=datetime.now(UTC).replace(tzinfo=None))
+            return len(people)
+    finally:
+        engine.dispose()

@@ -1,11 +1,11 @@
 """Fixtures of the progress tests: a migrated app on SQLite and on PostgreSQL, fake identities.
 
-Tests that take ``app`` run once on SQLite and once on PostgreSQL (marked ``postgres``).
+Tests that take ``app`` run once on SQLite and once on PostgreSQL (marked ``postgres``): the
+``settings`` it is built from come from ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,31 +19,9 @@ from senlab.progress.app import create_app
 from senlab.progress.auth import browser_identity, current_identity
 from senlab.progress.db import session_scope
 from senlab.progress.identity import Identity
-from senlab.settings import Settings
-from tests.progress.postgres_server import new_database, running_postgres
 
 ADMIN = Identity("root", admin=True)
 GRADER = Identity("grader", kind="service")
-_database_numbers = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with running_postgres() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'progress.sqlite'}"
-    server = request.getfixturevalue("postgres_url")
-    return new_database(server, f"test_{next(_database_numbers)}_{uuid.uuid4().hex[:8]}")
-
-
-@pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
-    return Settings(home=tmp_path, database_url=database_url, hub_port=8000)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Roster import: all or nothing, row-numbered errors, idempotent, hub users and groups."""
+"""Roster import (senlab.roster_import): all or nothing, row-numbered errors, idempotent,
+hub users and groups."""
 
 from __future__ import annotations
 
@@ -186,17 +187,3 @@ def test_a_hub_failure_leaves_the_database_untouched(settings, tmp_path):
     with pytest.raises(RuntimeError, match="hub API refused to add users to group .trainees.: 500"):
         import_roster(settings, write_csv(tmp_path / "r.csv", GOOD), hub_client(fake))
     assert counts(settings)["trainees"] == 0
-
-
-def test_a_certificate_earned_before_the_roster_counts_for_the_enterprise(settings, tmp_path,
-                                                                          app, api):
-    from tests.progress.conftest import course_event, event, post_events
-    from tests.progress.test_goals import goals
-
-    post_events(api, [course_event("iot101", tags=["iot"], assignments=["a1"]),
-                      event("grade.recorded", "2026-02-01T00:00:00Z", trainee="an",
-                            course="iot101", assignment="a1", score=9, max_score=10)])
-    assert goals(api)["enterprises-iot-production"]["actual"] == 0  # no enterprises yet
-    import_roster(settings, write_csv(tmp_path / "r.csv", GOOD), None)
-    # an works for E1, one of the two enterprises.
-    assert goals(api)["enterprises-iot-production"]["actual"] == 50

@@ -10,13 +10,6 @@ from senlab.cli import main
 from senlab.commands import accounts as command
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("SENLAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "200")
-    return tmp_path / "home"
-
-
 @pytest.mark.parametrize("argv", [["accounts", "remove"],
                                   ["accounts", "remove", "--all", "trainee1"]])
 def test_remove_wants_names_or_all_but_not_both(argv, capsys):

@@ -1,23 +1,13 @@
-"""The `senlab` command's subcommands: what they write, and how they refuse bad input."""
+"""`senlab report` and `senlab roster import`: what they write, and how they refuse bad input."""
 
 from __future__ import annotations
 
 import csv
 
-import pytest
 from openpyxl import load_workbook
 
 from senlab.cli import main
 from senlab.roster import COLUMNS
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    for name in ("SENLAB_ADMIN_TOKEN", "SENLAB_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SENLAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "200")
-    return tmp_path / "home"
 
 
 def write_roster(path, rows):
@@ -71,43 +61,3 @@ def test_a_roster_import_for_the_hub_needs_the_admin_token(tmp_path, capsys):
     roster = write_roster(tmp_path / "roster.csv", [TRAINEE])
     assert main(["roster", "import", str(roster)]) == 2
     assert "SENLAB_ADMIN_TOKEN" in capsys.readouterr().out
-
-
-def test_a_new_course_is_scaffolded_and_listed(tmp_path, capsys):
-    courses = tmp_path / "courses"
-    courses.mkdir()
-    assert main(["course", "--courses-dir", str(courses), "new", "sec101",
-                 "--title-vi", "An toàn IoT", "--title-en", "IoT security",
-                 "--area", "security"]) == 0
-    assert (courses / "sec101" / "course.yaml").exists()
-    assert main(["course", "--courses-dir", str(courses), "list"]) == 0
-    assert "An toàn IoT" in capsys.readouterr().out
-
-
-def test_a_course_id_that_exists_is_refused(tmp_path, capsys):
-    courses = tmp_path / "courses"
-    (courses / "sec101").mkdir(parents=True)
-    code = main(["course", "--courses-dir", str(courses), "new", "sec101",
-                 "--title-vi", "x", "--title-en", "x"])
-    assert code == 2
-    assert "already exists" in capsys.readouterr().out
-
-
-def test_validate_needs_one_course_or_all(capsys):
-    assert main(["course", "validate"]) == 2
-    assert "give one course, or --all" in capsys.readouterr().out
-
-
-def test_a_device_gets_credentials_for_its_own_subtree(capsys):
-    assert main(["device", "register", "--trainee", "trainee1", "--lab", "iot101-sensors",
-                 "--id", "esp32-1"]) == 0
-    out = capsys.readouterr().out
-    assert "labs/trainee1/iot101-sensors/esp32-1/" in out
-    assert "device/trainee1/iot101-sensors/esp32-1" in out
-
-
-def test_a_device_id_unsafe_for_topics_is_refused(capsys):
-    code = main(["device", "register", "--trainee", "trainee1", "--lab", "iot101-sensors",
-                 "--id", "esp32/#"])
-    assert code == 2
-    assert "device 'esp32/#' is not a valid name" in " ".join(capsys.readouterr().out.split())

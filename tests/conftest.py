@@ -1,0 +1,37 @@
+"""Fixtures any package's tests may take: the progress database on SQLite and on PostgreSQL.
+
+A test that takes ``database_url`` or ``settings`` runs once on SQLite and once on a
+throwaway PostgreSQL server (that run is marked ``postgres``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from senlab.settings import Settings
+from tests.progress.postgres_server import new_database, running_postgres
+
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'progress.sqlite'}"
+    server = request.getfixturevalue("postgres_url")
+    return new_database(server, f"test_{next(_database_numbers)}_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(home=tmp_path, database_url=database_url, hub_port=8000)

@@ -2,9 +2,11 @@
 
 ``load_demo(settings)`` writes it into the progress database through the same paths real
 data takes. Its parks and enterprises are the demo cohort's (``senlab/data/
-demo_cohort.yaml``), its courses, assignments, labs and check ids are those in
-``courses/`` and ``labs/``, and its events are built by ``senlab.events``. Seeded, so
-every run gives the same figures.
+demo_cohort.yaml``, the one list of them), its courses and assignments are those in
+``courses/``, and its labs and checks are the ones each assignment lists in its
+course.yaml, checked against ``labs/<lab>/lab.yaml``. Its events are built by
+``senlab.events``; each course is announced with the same rule the publisher sends
+(``senlab.courses.labs.completion_rule``). Seeded, so every run gives the same figures.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from senlab import events
-from senlab.courses import Course, list_courses
-from senlab.courses.labs import completion_rule, lab_checks
+from senlab.courses import Course, course_folder, list_courses
+from senlab.courses.labs import completion_rule
 from senlab.hub.cohort import Cohort, demo_cohort
 from senlab.progress import db
 from senlab.progress.crud import organisations as orgs
@@ -40,24 +42,24 @@ def demo_people(rng: random.Random, cohort: Cohort) -> list[tuple[str, str, str]
     return people
 
 
-def _trainee_events(rng: random.Random, name: str, course: Course,
-                    checks: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """A trainee's way through `course`, stopping at a random step."""
+def _trainee_events(rng: random.Random, name: str, course: Course) -> list[dict[str, Any]]:
+    """A trainee's way through `course`, stopping at a random step: its labs, the checks its
+    assignments list, its grades."""
     at = START + timedelta(days=rng.randrange(330))
     progress = rng.random()
     made = [events.enrolment_created(name, course.id, at)]
-    for lab, lab_check_ids in checks.items():
+    labs = {a.lab: [c for b in course.assignments if b.lab == a.lab for c in b.checks]
+            for a in course.assignments if a.lab}
+    for lab, checks in labs.items():
         if progress < 0.85:
             made.append(events.lab_started(name, lab, course.id, at + timedelta(days=2)))
-        for check in lab_check_ids:
-            if progress < 0.65:
-                made.append(events.lab_check(name, lab, check, progress < 0.35,
-                                             at + timedelta(days=5)))
-    for assignment in course.assignments:
-        if progress < 0.45:
-            score = 6 + rng.randrange(5) if progress < 0.3 else rng.randrange(6)
-            made.append(events.grade_recorded(course.id, assignment.id, name, score, 10,
-                                              at + timedelta(days=12)))
+        for check in checks if progress < 0.65 else []:
+            made.append(events.lab_check(name, lab, check, progress < 0.35,
+                                         at + timedelta(days=5)))
+    for assignment in course.assignments if progress < 0.45 else []:
+        score = 6 + rng.randrange(5) if progress < 0.3 else rng.randrange(6)
+        made.append(events.grade_recorded(course.id, assignment.id, name, score, 10,
+                                          at + timedelta(days=12)))
     return made
 
 
@@ -65,10 +67,10 @@ def load_demo(settings: Settings, *, seed: int = 478) -> int:
     """Write the demo province unless trainees exist already; return trainees added."""
     cohort = demo_cohort()
     courses = list_courses(settings.repo_root / "courses")
-    labs = settings.repo_root / "labs"
-    checks = {course.id: lab_checks(course, labs) for course in courses}
-    rules = {course.id: completion_rule(course, labs, settings.repo_root / "courses" / course.id
-                                        / "course.yaml") for course in courses}
+    # The publisher's rule: a listed check that its lab lacks stops the demo here.
+    published = [events.course_published(course, completion_rule(
+        course, settings.repo_root / "labs", course_folder(settings, course.id) / "course.yaml"),
+        START) for course in courses]
     engine = db.make_engine(settings.db_url)
     db.migrate(engine)
     rng = random.Random(seed)
@@ -87,14 +89,14 @@ def load_demo(settings: Settings, *, seed: int = 478) -> int:
             for username, full_name, enterprise_id in people:
                 orgs.upsert_trainee(session, username=username, full_name=full_name,
                                     enterprise_id=enterprise_id)
-            batch = [events.course_published(course, rules[course.id], START)
-                     for course in courses]
+            batch = list(published)
             for username, *_rest in people:
-                course = rng.choice(courses)
-                batch += _trainee_events(rng, username, course, checks[course.id])
-            ingest_batch(session, events=events.EventBatch.model_validate(
-                             {"events": batch[:10_000]}).events,
-                         source="demo", received_at=datetime.now(UTC).replace(tzinfo=None))
+                batch += _trainee_events(rng, username, rng.choice(courses))
+            received = datetime.now(UTC).replace(tzinfo=None)
+            for start in range(0, len(batch), events.MAX_BATCH):
+                chunk = {"events": batch[start:start + events.MAX_BATCH]}
+                ingest_batch(session, events=events.EventBatch.model_validate(chunk).events,
+                             source="demo", received_at=received)
             return len(people)
     finally:
         engine.dispose()

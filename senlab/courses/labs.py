@@ -64,12 +64,3 @@ def completion_rule(course: Course, labs_dir: Path, course_yaml: Path | str) -> 
     """The course's completion rule, its listed checks titled from their lab.yaml."""
     return rule_of(course, listed_check_titles(course, labs_dir, course_yaml))
 
-
-def lab_checks(course: Course, labs_dir: Path) -> dict[str, list[str]]:
-    """Every check id of each lab the course's assignments use, listed or not."""
-    checks: dict[str, list[str]] = {}
-    for assignment in course.assignments:
-        if assignment.lab and assignment.lab not in checks:
-            lab, _problems = _lab(labs_dir, assignment)
-            checks[assignment.lab] = [c.id for c in lab.checks] if lab is not None else []
-    return checks

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.integration  # runs nbgrader
 def repo(tmp_path, monkeypatch):
     root = tmp_path / "repo"
     shutil.copytree(Settings().repo_root / "courses" / "iot101", root / "courses" / "iot101")
+    shutil.copytree(Settings().repo_root / "labs", root / "labs")  # publishing reads them
     monkeypatch.setattr(Settings, "repo_root", property(lambda self: root))
     return root
 

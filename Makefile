@@ -12,7 +12,7 @@ CHP := node_modules/.bin/configurable-http-proxy
 PYTEST := $(BIN)/pytest
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: up test test-fast test-integration test-postgres lint docs bench deps-run deps-test clean
+.PHONY: up test test-fast test-integration test-postgres fuzz lint docs bench deps-run deps-test clean
 
 up: deps-run
 	$(BIN)/senlab up --demo
@@ -26,6 +26,10 @@ test-fast: $(STAMP)
 
 test-integration: deps-test
 	$(PYTEST) -q -m "integration or browser"
+
+# The fuzz tests (also in `make test`) at ten times their budget, with their figures.
+fuzz: deps-test
+	SENLAB_FUZZ_SCALE=10 $(PYTEST) -q -m fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check senlab lab_devices tests bench hub_config

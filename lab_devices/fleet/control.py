@@ -19,22 +19,55 @@ with. Routes:
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, create_model
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lab_devices.device.faults import CHANNEL_KINDS
 from lab_devices.fleet.runtime import (
+    TRAINEE_NAME,
     BrokerUnavailable,
     Fleet,
     FleetError,
     InvalidName,
     LabNotRunning,
+    UnknownDevice,
     UnknownLab,
 )
-from lab_devices.labs.labfile import FaultSpec
+from lab_devices.labs.labfile import NAME, FaultSpec
 
-STATUS_BY_ERROR = {UnknownLab: 404, LabNotRunning: 404, InvalidName: 422,
+STATUS_BY_ERROR = {UnknownLab: 404, LabNotRunning: 404, UnknownDevice: 404, InvalidName: 422,
                    BrokerUnavailable: 503}
+# The path's rules are in the schema, so a client knows them before it calls.
+Trainee = Annotated[str, Path(pattern=TRAINEE_NAME.pattern, description="A trainee's name.")]
+LabId = Annotated[str, Path(pattern=NAME, description="A lab's id (labs/<lab>/lab.yaml).")]
+DeviceId = Annotated[str, Path(pattern=NAME, description="A device's id in the lab.")]
+# A fault's fields but its device, which the path names; the schema also says which kinds
+# need a channel (Fault checks it again when it is made).
+NEEDS_CHANNEL = {"if": {"properties": {"kind": {"enum": sorted(CHANNEL_KINDS)}},
+                        "required": ["kind"]},
+                 "then": {"properties": {"channel": {"type": "string", "minLength": 1}},
+                          "required": ["channel"]}}
+FaultRequest = create_model(  # type: ignore[call-overload]
+    "FaultRequest", __doc__="A fault to inject now.",
+    # Strict: JSON's true is not a number here, as the schema says.
+    __config__={**FaultSpec.model_config, "strict": True,
+                "json_schema_extra": {"allOf": [NEEDS_CHANNEL]}},
+    **{name: (field.annotation, field) for name, field in FaultSpec.model_fields.items()
+       if name != "device"})
+
+
+class Refusal(BaseModel):
+    detail: str
+
+
+def refusals(**codes: str) -> dict[int | str, dict[str, Any]]:
+    """Responses that are ``{"detail": ...}``: `codes` maps ``s404`` to what it means."""
+    return {int(code[1:]): {"model": Refusal, "description": meaning}
+            for code, meaning in codes.items()}
 
 
 def get_fleet(request: Request) -> Fleet:
@@ -51,7 +84,10 @@ def authorised(request: Request) -> None:
 
 
 FleetDep = Annotated[Fleet, Depends(get_fleet)]
-router = APIRouter(dependencies=[Depends(authorised)])
+router = APIRouter(dependencies=[Depends(authorised)], responses=refusals(
+    s401="No bearer token, or the wrong one.",
+    s404="No such lab, device or channel, or the lab is not running.",
+    s503="The fleet cannot reach the broker."))
 
 
 @router.get("/labs")
@@ -64,26 +100,26 @@ async def list_labs(fleet: FleetDep) -> list[dict[str, Any]]:
 
 
 @router.post("/trainees/{trainee}/labs/{lab}/start")
-async def start(trainee: str, lab: str, fleet: FleetDep) -> dict[str, Any]:
+async def start(trainee: Trainee, lab: LabId, fleet: FleetDep) -> dict[str, Any]:
     """Start a trainee's lab (idempotent) and list its devices."""
     return (await fleet.start_lab(trainee, lab)).describe()
 
 
 @router.post("/trainees/{trainee}/labs/{lab}/stop")
-async def stop(trainee: str, lab: str, fleet: FleetDep) -> dict[str, Any]:
+async def stop(trainee: Trainee, lab: LabId, fleet: FleetDep) -> dict[str, Any]:
     """Stop a trainee's lab."""
     fleet.lab_spec(lab)
     return {"stopped": await fleet.stop_lab(trainee, lab)}
 
 
 @router.get("/trainees/{trainee}/labs/{lab}")
-async def show(trainee: str, lab: str, fleet: FleetDep) -> dict[str, Any]:
+async def show(trainee: Trainee, lab: LabId, fleet: FleetDep) -> dict[str, Any]:
     """A running lab and its devices."""
     return fleet.running(trainee, lab).describe()
 
 
 @router.get("/trainees/{trainee}/labs/{lab}/check")
-async def check(trainee: str, lab: str, fleet: FleetDep) -> dict[str, Any]:
+async def check(trainee: Trainee, lab: LabId, fleet: FleetDep) -> dict[str, Any]:
     """Each of the lab's checks with passed and, when it fails, its message."""
     results = fleet.check_lab(trainee, lab)
     return {"trainee": trainee, "lab": lab, "passed": sum(r.passed for r in results),
@@ -91,15 +127,16 @@ async def check(trainee: str, lab: str, fleet: FleetDep) -> dict[str, Any]:
 
 
 @router.post("/trainees/{trainee}/labs/{lab}/devices/{device}/faults")
-async def inject(trainee: str, lab: str, device: str, body: dict[str, Any],
+async def inject(trainee: Trainee, lab: LabId, device: DeviceId, body: FaultRequest,
                  fleet: FleetDep) -> dict[str, Any]:
     """Inject a fault into a running device now (an instructor's action)."""
+    spec = FaultSpec.model_validate({**body.model_dump(), "device": device})
     try:
-        spec = FaultSpec.model_validate({**body, "device": device})
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise HTTPException(422, "; ".join(problems)) from None
-    fleet.inject_fault(trainee, lab, device, spec.to_fault())
+        fault = spec.to_fault()
+    except ValueError as error:  # Fault's own rules: a drift needs a channel
+        raise RequestValidationError([{"type": "value_error", "loc": ("body",),
+                                       "msg": str(error), "input": body.model_dump()}]) from None
+    fleet.inject_fault(trainee, lab, device, fault)
     return {"injected": spec.model_dump(exclude_none=True)}
 
 
@@ -114,6 +151,18 @@ async def fleet_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
+async def body_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's 400 for a body it could not read, or a 422 naming a body that is not UTF-8."""
+    assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        error = exc.__cause__
+        return JSONResponse({"detail": [{
+            "type": "body_not_utf8", "loc": ["body"],
+            "msg": f"the body is not UTF-8 text (byte 0x{error.object[error.start]:02X} at "
+                   f"offset {error.start}); send JSON encoded as UTF-8"}]}, status_code=422)
+    return await http_exception_handler(request, exc)
+
+
 def create_control_app(fleet: Fleet, token: str) -> FastAPI:
     """The control API of ``fleet``, guarded by the bearer ``token``."""
     if len(token) < 16:
@@ -122,6 +171,8 @@ def create_control_app(fleet: Fleet, token: str) -> FastAPI:
     app.state.fleet = fleet
     app.state.token = token
     app.add_exception_handler(FleetError, fleet_error)
+    # Starlette's: FastAPI raises that one when it cannot read a body.
+    app.add_exception_handler(StarletteHTTPException, body_error)
     app.add_api_route("/health", health, methods=["GET"])
     app.include_router(router)
     return app

@@ -76,6 +76,10 @@ class BrokerUnavailable(FleetError):
     pass
 
 
+class UnknownDevice(FleetError):
+    """The running lab has no such device, or the device no such channel."""
+
+
 def progress_event(kind: str, data: dict[str, Any], at: float) -> dict[str, Any]:
     """An event in the progress service's shape, with a client-made id."""
     return {"id": str(uuid.uuid4()), "type": kind,
@@ -220,9 +224,11 @@ class Fleet:
         run = self.running(trainee, lab_id)
         host = run.hosts.get(device_id)
         if host is None:
-            raise FleetError(f"lab {lab_id!r} has no device {device_id!r}")
+            raise UnknownDevice(f"lab {lab_id!r} has no device {device_id!r}; devices: "
+                                f"{', '.join(sorted(run.hosts))}")
         if fault.channel is not None and fault.channel not in host.device.units:
-            raise FleetError(f"device {device_id!r} has no channel {fault.channel!r}")
+            raise UnknownDevice(f"device {device_id!r} has no channel {fault.channel!r}; "
+                                f"channels: {', '.join(host.device.units)}")
         host.device.faults.inject(fault, self.clock())
 
     # -- events --------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from senlab.events import EventBatch
 from senlab.progress import db
 from senlab.progress.auth import STATE_COOKIE, HubIdentityResolver, LoginRequired
 from senlab.progress.deps import TARGET_PERIODS
-from senlab.progress.errors import request_invalid
+from senlab.progress.errors import Refusal, body_unreadable, request_invalid
 from senlab.progress.goals import goals_path, load_goals
 from senlab.progress.metrics import ServiceMetrics
 from senlab.progress.routes import ROUTERS
@@ -50,7 +51,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         app.include_router(router, prefix=prefix)
     app.add_exception_handler(LoginRequired, _redirect_to_login)
     app.add_exception_handler(RequestValidationError, request_invalid)
-    _publish_schemas(app, EventBatch)
+    app.add_exception_handler(StarletteHTTPException, body_unreadable)
+    _publish_schemas(app, EventBatch, Refusal)
     return app
 
 
@@ -71,8 +73,10 @@ def _publish_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             for model in models:
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(schema.pop("$defs", {}))
-                schemas[model.__name__] = schema
+                for name, part in [*schema.pop("$defs", {}).items(), (model.__name__, schema)]:
+                    # Two models of one name would silently become one schema.
+                    if schemas.setdefault(name, part) != part:
+                        raise ValueError(f"two schemas are named {name!r}: rename one")
             _enumerate_target_periods(document, ["", *periods])
         return document
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from senlab.events import Code, Name
 from senlab.progress.errors import invalid
 from senlab.progress.goals import Indicator
+from senlab.progress.reports.data import PERIOD_PATTERN
 from senlab.settings import Settings
 
 
@@ -77,8 +78,7 @@ TraineeName = Annotated[Name, Path(description="A trainee's hub user name, e.g. 
 CourseId = Annotated[Code, Path(description="A course's id, e.g. iot101.")]
 EnterpriseId = Annotated[Code, Path(description="An enterprise's id, e.g. mekong-foods.")]
 CertificateCode = Annotated[Code, Path(description="A certificate's code, e.g. SL-7K2Q-M9XD-4T.")]
-# A report covers a year (2026) or its first half (2026H1); see reports.data.parse_period.
-ReportPeriodPath = Annotated[str, Path(pattern=r"^20[0-9]{2}(H1)?$",
+ReportPeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN,
                                        description="2026 (annual) or 2026H1 (semi-annual).")]
 # Filled in by the app from the goals' targets (`create_app`), as their enum in the schema.
 TARGET_PERIODS = "x-senlab-target-periods"

@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 # What each refusal means, as the schema describes it.
 REFUSALS = {
@@ -40,8 +42,12 @@ class Refusal(BaseModel):
 
 
 def refusals(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` of a route that can refuse with these codes (422 is FastAPI's)."""
-    return {code: {"model": Refusal, "description": REFUSALS[code]} for code in codes}
+    """The ``responses=`` of a route that can refuse with these codes (422 is FastAPI's).
+
+    The content is named, not left to FastAPI: it would give a page's or the metrics'
+    media type to their refusals too, which are JSON whatever the route answers."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
+    return {code: {"description": REFUSALS[code], "content": content} for code in codes}
 
 
 def invalid(location: str, name: str, message: str, value: Any) -> RequestValidationError:
@@ -93,3 +99,16 @@ async def request_invalid(request: Request, error: Exception) -> JSONResponse:
     """422 with each problem's place and rule; the input is echoed only as text."""
     assert isinstance(error, RequestValidationError)
     return JSONResponse({"detail": [_problem(e) for e in error.errors()]}, status_code=422)
+
+
+async def body_unreadable(request: Request, error: Exception) -> Response:
+    """FastAPI answers a body it cannot decode with a bare 400 ("There was an error parsing
+    the body"); one that is not UTF-8 is named as such, as the routes that read their own
+    body name it."""
+    assert isinstance(error, HTTPException)
+    cause = error.__cause__
+    if isinstance(cause, UnicodeDecodeError) and isinstance(cause.object, bytes):
+        return JSONResponse({"detail": [_problem({"type": "json_invalid", "loc": ("body",),
+                                                   "msg": str(cause), "input": cause.object})]},
+                            status_code=422)
+    return await http_exception_handler(request, error)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# The database keeps naive UTC times; an answer gives each with its offset (Z), so that it
+# is the RFC 3339 date-time the schema promises.
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Health(BaseModel):
@@ -16,14 +26,14 @@ class GradePublic(BaseModel):
     assignment: str
     score: float
     max_score: float
-    recorded_at: datetime
+    recorded_at: UtcTime
 
 
 class CheckPublic(BaseModel):
     lab: str
     check: str
     passed: bool
-    checked_at: datetime
+    checked_at: UtcTime
 
 
 class BilingualTitle(BaseModel):
@@ -43,10 +53,10 @@ class ListedCheckPublic(BaseModel):
 class CourseOfTrainee(BaseModel):
     course: str
     title: str
-    enrolled_at: datetime
-    lab_started_at: datetime | None
+    enrolled_at: UtcTime
+    lab_started_at: UtcTime | None
     score_percent: float | None
-    completed_at: datetime | None
+    completed_at: UtcTime | None
     certificate_code: str | None
     grades: list[GradePublic]
     checks: list[CheckPublic]
@@ -72,8 +82,8 @@ class TraineeInCourse(BaseModel):
     username: str
     enterprise: str | None
     score_percent: float | None
-    lab_started_at: datetime | None
-    completed_at: datetime | None
+    lab_started_at: UtcTime | None
+    completed_at: UtcTime | None
 
 
 class CourseProgress(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.stack.fuzz import FIGURES
 from tests.stack.harness import Stack, running_stack
 
 
@@ -14,3 +15,11 @@ def stack() -> Iterator[Stack]:
     with running_stack() as running:
         yield running
 
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """The fuzz runs' figures (requests per role, time), printed after the results."""
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("fuzz")
+        for line in lines:
+            terminalreporter.write_line(line)

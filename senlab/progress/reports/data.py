@@ -27,7 +27,9 @@ from senlab.progress.models import (
     Trainee,
 )
 
-PERIOD = re.compile(r"^(?P<year>20\d\d)(?P<half>H1)?$")
+# Written for JSON Schema too: the report route publishes it as the period's pattern.
+PERIOD_PATTERN = "^(20[0-9]{2})(H1)?$"
+PERIOD = re.compile(PERIOD_PATTERN)
 
 
 class PeriodError(ValueError):
@@ -55,9 +57,9 @@ def parse_period(text: str) -> ReportPeriod:
     match = PERIOD.match(text.strip())
     if match is None:
         raise PeriodError(f"period {text!r} must be a year (2026) or a first half (2026H1)")
-    year = int(match["year"])
+    year = int(match[1])
     start = date(year - 1, 11, 21)
-    if match["half"]:
+    if match[2]:
         return ReportPeriod(text.strip(), "Báo cáo 6 tháng", start, date(year, 6, 20))
     return ReportPeriod(text.strip(), "Báo cáo năm", start, date(year, 11, 20))
 

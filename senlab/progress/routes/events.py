@@ -23,6 +23,7 @@ from senlab.progress.access import require_event_poster
 from senlab.progress.auth import CurrentIdentity
 from senlab.progress.crud.ingest import ingest_batch
 from senlab.progress.db import session_scope
+from senlab.progress.errors import refusals
 
 router = APIRouter()
 ATTEMPTS = 3
@@ -36,7 +37,8 @@ _EVENTS: TypeAdapter[list[Any]] = TypeAdapter(list[AnyEvent])
 @router.post("/api/events", response_model=BatchResult, tags=["events"],
              openapi_extra={"requestBody": BODY},
              responses={422: {"description": "The body is not a batch of 1 to 10,000 events "
-                                             "(each bad event is answered in a 200 instead)"}})
+                                             "(each bad event is answered in a 200 instead)"},
+                        **refusals(401, 403, 503)})
 async def post_events(identity: CurrentIdentity, request: Request) -> BatchResult:
     """Store each event once (by id); answer for each: accepted, duplicate or rejected."""
     require_event_poster(identity)  # before reading a body from anyone else

@@ -14,14 +14,17 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from lab_devices.labs.labfile import NAME as LAB_ID
 from senlab.broker import BrokerAccounts, InvalidAccountName
 from senlab.fleet import FleetClient, FleetUnavailable
 from senlab.progress.auth import CurrentIdentity
 from senlab.progress.crud.completions import checks_left_in_lab
 from senlab.progress.deps import SessionDep, SettingsDep
+from senlab.progress.errors import refusals
 from senlab.progress.identity import Identity
 
-router = APIRouter(prefix="/api/labs", tags=["labs"])
+# 404: the fleet has no such lab; 503: the fleet did not answer.
+router = APIRouter(prefix="/api/labs", tags=["labs"], responses=refusals(401, 403, 404, 503))
 
 
 class BrokerAddress(BaseModel):
@@ -29,7 +32,9 @@ class BrokerAddress(BaseModel):
     port: int
 
 
-class LabStarted(BaseModel):
+class LabConnection(BaseModel):
+    """A started lab: where its broker is, your credentials there, your devices."""
+
     lab: str
     broker: BrokerAddress
     username: str
@@ -45,8 +50,8 @@ def get_fleet(request: Request) -> FleetClient:
 
 
 FleetDep = Annotated[FleetClient, Depends(get_fleet)]
-# A lab id goes into the fleet's URLs: refuse anything but a plain id (422 names it).
-LabId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="A lab's id")]
+# A lab id goes into the fleet's URLs: refuse anything but a lab file's id (422 names it).
+LabId = Annotated[str, Path(pattern=LAB_ID, description="A lab's id, e.g. iot101-sensors.")]
 
 
 def lab_user(identity: Identity) -> str:
@@ -80,7 +85,7 @@ async def list_labs(identity: CurrentIdentity, fleet: FleetDep) -> list[dict[str
 
 @router.post("/{lab}/start")
 async def start_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep,
-                    settings: SettingsDep) -> LabStarted:
+                    settings: SettingsDep) -> LabConnection:
     """Start your own devices for a lab (idempotent) and get your broker credentials."""
     trainee = lab_user(identity)
     try:
@@ -88,7 +93,7 @@ async def start_lab(lab: LabId, identity: CurrentIdentity, fleet: FleetDep,
     except InvalidAccountName as err:
         raise HTTPException(400, str(err)) from err
     run = await relay(fleet.start(trainee, lab))
-    return LabStarted(
+    return LabConnection(
         lab=lab,
         broker=BrokerAddress(host=credentials.host, port=credentials.port),
         username=credentials.username,

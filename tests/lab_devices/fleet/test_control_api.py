@@ -94,7 +94,9 @@ async def test_an_unknown_lab_is_404_naming_the_labs(client):
 
 async def test_a_bad_trainee_name_is_422(client):
     response = await client.post("/trainees/An%20Nguyen/labs/iot101-sensors/start")
-    assert response.status_code == 422 and "not a valid name" in response.json()["detail"]
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["path", "trainee"] and "[a-z0-9]" in problem["msg"]
 
 
 async def test_check_of_a_lab_not_started_is_404(client):
@@ -113,14 +115,26 @@ async def test_inject_a_bad_fault_names_the_field(client):
     await client.post("/trainees/an/labs/iot101-sensors/start")
     response = await client.post("/trainees/an/labs/iot101-sensors/devices/air-1/faults",
                                  json={"kind": "stuck", "probability": 3})
-    assert response.status_code == 422 and "probability" in response.json()["detail"]
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body", "probability"] and "less than or equal to 1" in problem["msg"]
 
 
-async def test_inject_into_an_unknown_device_is_an_error(client):
+async def test_a_fault_body_that_is_not_utf8_is_named_as_such(client):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    response = await client.post("/trainees/an/labs/iot101-sensors/devices/air-1/faults",
+                                 content=b"\xff X \xfe \x16",
+                                 headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body"] and "not UTF-8" in problem["msg"]
+
+
+async def test_inject_into_an_unknown_device_is_404(client):
     await client.post("/trainees/an/labs/iot101-sensors/start")
     response = await client.post("/trainees/an/labs/iot101-sensors/devices/zz/faults",
                                  json={"kind": "offline"})
-    assert response.status_code == 400 and "no device 'zz'" in response.json()["detail"]
+    assert response.status_code == 404 and "no device 'zz'" in response.json()["detail"]
 
 
 def test_a_short_token_is_refused(broker):

@@ -13,20 +13,45 @@ Readings and their physics:
 * ``noise`` (dB(A), L_Aeq): traffic energy summed on a log scale, ≈ 50 at night and
   ≈ 62 in the rush hours.
 
-Limits (screening alarms) are data: ``data/air_quality_limits.yaml`` (QCVN 05:2023/BTNMT,
-QCVN 26:2010/BTNMT).
+Averages, published beside the readings (``lab_devices.device.averaging``):
+
+* ``pm25_1h``, ``pm10_1h``, ``co_1h``: the rolling mean of the last 60 minutes;
+* ``pm25_24h``, ``pm10_24h``: the mean of the last 24 completed clock-hour means;
+* ``co_8h``: the mean of the last 8 completed clock-hour means (Decision 1459/QĐ-TCMT,
+  2.2.2 a: "trung bình cộng các giá trị trung bình 1 giờ trong 8 giờ liên tiếp");
+* ``aqi``: the hourly VN_AQI (``lab_devices.device.aqi``) from the NowCast of PM2.5 and
+  PM10 and the last hour's CO mean; it changes at the top of each hour.
+
+The averages sent with a reading cover the readings before it (what the station had
+published up to then, faults included: a stuck sensor makes a stuck mean). A mean is left
+out of the message until the readings cover 75 % of its window (1 h: 45 minutes; 24 h: 18
+valid hours; 8 h: 6 valid hours); the AQI until NowCast can be computed. By default the
+station starts with a history: it has been measuring, every 5 minutes, for the 24 hours
+before its first tick, as a park's station has when a lab connects to it. ``history:
+false`` starts it empty.
+
+Alarms compare each QCVN 05:2023/BTNMT limit with the mean it is defined on
+(``data/air_quality_limits.yaml``): ``pm25_high`` and ``pm10_high`` the 24 h means,
+``co_high`` the 1 h mean and ``co_8h_high`` the 8 h mean. The annual limits need a year of
+data and are not evaluated. ``noise_high`` compares the L_Aeq reading with QCVN
+26:2010/BTNMT. The limits are for µg/Nm³ (25 °C, 1 atm); the station's readings are taken
+as at those conditions.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal
 
 from pydantic import Field
 
+from lab_devices.device import aqi
+from lab_devices.device.averaging import ChannelMeans
 from lab_devices.device.base import Device, DeviceSettings
 from lab_devices.device.physics import (
+    VIETNAM_UTC_OFFSET_HOURS,
     Wander,
     daily_cycle,
     local_hour,
@@ -40,11 +65,17 @@ CLIMATE = {
     "dry": (27.5, 4.5, 22.0, 22.0),
     "wet": (27.0, 3.5, 24.5, 12.0),
 }
+AVERAGED = ("pm25", "pm10", "co")
+HISTORY_HOURS = 24
+HISTORY_STEP = 300.0  # seconds between the readings of the history
+VIETNAM = timezone(timedelta(hours=VIETNAM_UTC_OFFSET_HOURS))
 
 
 class AirQualitySettings(DeviceSettings):
     season: Literal["dry", "wet"] = Field("dry", description="Dry (Dec-Apr) or wet season.")
     traffic: float = Field(1.0, ge=0, le=10, description="Traffic near the station, 1 = usual.")
+    history: bool = Field(True, description="Start with the 24 h of readings before the "
+                          "first tick, so the averages exist at once; false: start empty.")
 
 
 class AirQualityStation(Device):
@@ -53,11 +84,15 @@ class AirQualityStation(Device):
     model = "air_quality"
     description = "Ambient air-quality and noise station"
     units = {"temperature": "°C", "humidity": "%RH", "pm25": "µg/m³", "pm10": "µg/m³",
-             "co": "mg/m³", "noise": "dB(A)"}
-    precision = {"temperature": 2, "humidity": 1, "pm25": 1, "pm10": 1, "co": 2, "noise": 1}
+             "co": "mg/m³", "noise": "dB(A)",
+             "pm25_1h": "µg/m³", "pm10_1h": "µg/m³", "co_1h": "mg/m³",
+             "pm25_24h": "µg/m³", "pm10_24h": "µg/m³", "co_8h": "mg/m³", "aqi": "VN_AQI"}
+    precision = {"temperature": 2, "humidity": 1, "pm25": 1, "pm10": 1, "co": 2, "noise": 1,
+                 "pm25_1h": 1, "pm10_1h": 1, "co_1h": 2, "pm25_24h": 1, "pm10_24h": 1,
+                 "co_8h": 2}
     Settings = AirQualitySettings
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.temp_noise = Wander(self.normal, sigma=0.3, tau=600)
         self.pm_noise = Wander(self.normal, sigma=0.18, tau=900)
@@ -65,13 +100,33 @@ class AirQualityStation(Device):
         self.co_noise = Wander(self.normal, sigma=0.12, tau=300)
         self.noise_noise = Wander(self.normal, sigma=2.0, tau=20)
         self.limits = data.load("air_quality_limits")
-        self.channel_limits = [(channel, float(limit["value"]), limit)
-                               for channel, limit in self.limits["limits"].items()]
+        self.mean_limits = _mean_limits(self.limits["limits"])
         noise = self.limits["noise"]
         self.noise_day = (float(noise["day"]["from"]), float(noise["day"]["to"]),
                           float(noise["day"]["value"]), float(noise["night"]["value"]))
+        self.means = {channel: ChannelMeans() for channel in AVERAGED}
+        self._history_due: bool = self.settings.history  # type: ignore[attr-defined]
+        self._reading_at: float | None = None  # when the last reading was taken
+        self._reading_online = False
+        self._aqi_hour: int | None = None
+        self._aqi: int | None = None
 
+    # -- readings ----------------------------------------------------------------------
     def measure(self, now: float, dt: float) -> dict[str, float]:
+        if self._history_due:
+            self._history_due = False
+            last = self._fill_history(now)
+            dt = now - last
+        elif self._reading_at is not None and self._reading_online:
+            self._record(self._reading_at, self.values)
+        values: dict[str, Any] = self.physics(now, dt)
+        values.update(self.averages(now))
+        self._reading_at = now
+        self._reading_online = self.online
+        return values
+
+    def physics(self, now: float, dt: float) -> dict[str, float]:
+        """The true values at ``now``, ``dt`` seconds after the previous ones."""
         settings: AirQualitySettings = self.settings  # type: ignore[assignment]
         mean, swing, dew_point, background = CLIMATE[settings.season]
         hour = local_hour(now)
@@ -90,19 +145,104 @@ class AirQualityStation(Device):
         return {"temperature": temperature, "humidity": humidity, "pm25": pm25, "pm10": pm10,
                 "co": co, "noise": noise}
 
+    def _fill_history(self, now: float) -> float:
+        """Measure the 24 clock hours before ``now``'s hour, and this hour up to ``now``."""
+        at = (math.floor(now / 3600.0) - HISTORY_HOURS) * 3600.0
+        step = 0.0
+        last = at
+        while at < now:
+            self._record(at, self.physics(at, step), HISTORY_STEP)
+            last, step, at = at, HISTORY_STEP, at + HISTORY_STEP
+        return last
+
+    def _record(self, at: float, values: Mapping[str, float],
+                max_gap: float | None = None) -> None:
+        gap = max_gap if max_gap is not None else max(900.0, 2.0 * self.interval)
+        for channel, means in self.means.items():
+            value = values.get(channel)
+            if isinstance(value, float | int) and math.isfinite(value):
+                means.add(at, float(value), gap)
+
+    # -- averages and the index --------------------------------------------------------
+    def averages(self, now: float) -> dict[str, float | int]:
+        """The means the station has at ``now`` (those with enough readings) and the AQI."""
+        out: dict[str, float | int] = {}
+        for channel, means in self.means.items():
+            hourly = means.rolling_1h.mean(now)
+            if hourly is not None:
+                out[f"{channel}_1h"] = hourly
+        for channel in ("pm25", "pm10"):
+            daily = self.means[channel].hours.mean_of_hours(now, 24, 18)
+            if daily is not None:
+                out[f"{channel}_24h"] = daily
+        co_8h = self.means["co"].hours.mean_of_hours(now, 8, 6)
+        if co_8h is not None:
+            out["co_8h"] = co_8h
+        index = self.hourly_aqi(now)
+        if index is not None:
+            out["aqi"] = index
+        return out
+
+    def hourly_aqi(self, now: float) -> int | None:
+        """VN_AQI of the last completed hour (Decision 1459/QĐ-TCMT, 2.2.1)."""
+        hour = math.floor(now / 3600.0)
+        if hour != self._aqi_hour:
+            self._aqi_hour = hour
+            nowcasts = {channel: aqi.nowcast(self.means[channel].hours.completed(now, 12))
+                        for channel in ("pm25", "pm10")}
+            co = self.means["co"].hours.completed(now, 1)[0]
+            co_ug = None if co is None else co * 1000.0  # Table 2 gives CO in µg/m³
+            self._aqi = aqi.hourly_aqi(nowcasts, {"co": co_ug})[0]
+        return self._aqi
+
+    # -- limits ------------------------------------------------------------------------
     def noise_limit(self, hour: float) -> float:
         start, end, day, night = self.noise_day
         return day if start <= hour < end else night
 
+    def limit_on(self, values: list[tuple[date, float]], now: float) -> float:
+        """The limit in force on ``now``'s local date."""
+        today = datetime.fromtimestamp(now, VIETNAM).date()
+        in_force = [value for since, value in values if since <= today]
+        if not in_force:
+            raise ValueError(f"air_quality_limits: no limit in force on {today}")
+        return in_force[-1]
+
     def alarms(self, values: Mapping[str, float]) -> dict[str, str]:
         raised = {}
-        for channel, value, limit in self.channel_limits:
-            if values.get(channel, 0.0) > value:
-                raised[f"{channel}_high"] = (
-                    f"{channel} {values[channel]:.1f} {limit['unit']} above "
-                    f"{limit['value']} ({limit['averaging']} limit)"
-                )
+        for pollutant, averaging, channel, unit, dated in self.mean_limits:
+            mean = values.get(channel)
+            if mean is None:
+                continue
+            limit = self.limit_on(dated, self.now)
+            if mean > limit:
+                key = f"{pollutant}_high" if averaging != "8 h" else f"{pollutant}_8h_high"
+                raised[key] = (f"{pollutant} {averaging} mean {mean:.2f} {unit} above {limit:g} "
+                               f"(QCVN 05:2023/BTNMT, {averaging} limit)")
         limit = self.noise_limit(local_hour(self.now))
         if values.get("noise", 0.0) > limit:
             raised["noise_high"] = f"noise {values['noise']:.1f} dB(A) above {limit:.0f}"
         return raised
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"aqi_band": None if self._aqi is None else aqi.band(self._aqi).vi}
+
+
+def _mean_limits(table: Mapping[str, Any]) -> list[tuple[str, str, str, str,
+                                                          list[tuple[date, float]]]]:
+    """(pollutant, averaging, channel, unit, [(from, value)]) for the limits with a channel."""
+    out = []
+    for pollutant, limits in table.items():
+        for limit in limits:
+            if limit["channel"] is None:
+                continue
+            dated = sorted((_date(item["from"], pollutant), float(item["value"]))
+                           for item in limit["values"])
+            out.append((pollutant, limit["averaging"], limit["channel"], limit["unit"], dated))
+    return out
+
+
+def _date(value: Any, pollutant: str) -> date:
+    if isinstance(value, date):
+        return value
+    raise ValueError(f"air_quality_limits: {pollutant} limit 'from' must be a date, not {value!r}")

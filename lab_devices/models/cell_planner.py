@@ -34,7 +34,7 @@ from lab_devices.radio import (
 from lab_devices.radio.network import DEFAULT_LAYOUT, DEFAULT_RADIO_SEED, park_layout
 
 DEFAULT_HALL = "Lắp ráp điện tử / electronics"
-SMALL_CELL_FC_GHZ = 3.5
+SMALL_CELL_FC_GHZ = 3.75  # VNPT C2 block 3700-3800 MHz, as the park (radio/bands.py)
 SMALL_CELL_BANDWIDTH_MHZ = 100
 MAX_SMALL_CELL_POWER_DBM = 24.0  # local-area BS class, TS 38.104 Table 6.2.1-1
 

@@ -21,8 +21,14 @@ whose demand wanders, plus the lab's modem devices where they are now. It report
 Faults: ``offline`` is a cell outage (the site is off the air and silent); ``interference``
 on ``sinr`` is an interferer in the band around the cell that raises its users'
 interference plus noise by ``magnitude`` dB (their SINR, CQI and throughput fall; the
-fix is ``set_channel``); a wrong tilt, power or band is a param that differs from the
-cell plan. Commands (each kept as evidence): ``set_tilt``, ``set_power``, ``set_band``,
+fix is ``set_channel``); a wrong tilt, power, band or carrier (``arfcn``) is a param that
+differs from the cell plan. Bands are frequency ranges (`lab_devices.radio.bands`): the
+plan's carrier, 3750 MHz, lies in n78 and in n77, so a cell set to n77 still serves n78
+modems; a carrier outside the configured band (``band: n78`` with ``arfcn`` at 3850 MHz)
+is a configuration the cell cannot be set up with, and it stays off the air
+(``setup_error`` in the state) until ``set_band`` or ``set_channel`` makes it whole. The
+state also says whose licence the carrier lies in (``licence``: VNPT C2 for the plan).
+Commands (each kept as evidence): ``set_tilt``, ``set_power``, ``set_band``,
 ``set_channel``, ``enable``, ``disable``.
 """
 
@@ -37,7 +43,7 @@ from pydantic import Field, model_validator
 from lab_devices.device.base import Device, DeviceSettings
 from lab_devices.device.commands import CommandError, Params, command
 from lab_devices.device.physics import Wander
-from lab_devices.radio import LayoutError, UeDemand, network_snapshot
+from lab_devices.radio import LayoutError, UeDemand, bands, network_snapshot
 from lab_devices.radio.kpi import cqi_from_sinr, spectral_efficiency
 from lab_devices.radio.network import (
     DEFAULT_LAYOUT,
@@ -46,31 +52,42 @@ from lab_devices.radio.network import (
     park_layout,
 )
 
-# NR-ARFCN ranges (TS 38.104 Table 5.4.2.3-1) and band edges (MHz, TS 38.104 Table 5.2-1)
-# of the bands a cell of the park may be set to; fc_ghz is the centre the models take.
-BANDS: dict[str, dict[str, Any]] = {
-    "n78": {"fc_ghz": 3.5, "arfcn": (620000, 653333), "edges_mhz": (3300.0, 3800.0)},
-    "n77": {"fc_ghz": 3.7, "arfcn": (620000, 680000), "edges_mhz": (3300.0, 4200.0)},
-    "n257": {"fc_ghz": 28.0, "arfcn": (2054166, 2104165), "edges_mhz": (26500.0, 29500.0)},
-    "n258": {"fc_ghz": 26.0, "arfcn": (2016667, 2070832), "edges_mhz": (24250.0, 27500.0)},
-}
-# A radio unit tunes within its frequency range: a mid-band unit cannot go to mmWave.
-SAME_RADIO = {"n78": ("n77", "n78"), "n77": ("n77", "n78"),
-              "n257": ("n257", "n258"), "n258": ("n257", "n258")}
-
-
-def band_of(fc_ghz: float) -> str:
-    for name, band in BANDS.items():
-        if band["fc_ghz"] == fc_ghz:
-            return name
-    raise ValueError(f"no band with centre {fc_ghz} GHz; bands: {', '.join(BANDS)}")
+# A radio unit tunes within the bands it was built for: a mid-band unit takes n77 and n78
+# (3300-4200 MHz), not mmWave. Band ranges: `lab_devices.radio.bands` (TS 38.101-1/-2
+# Table 5.2-1). A band is only a label on the carrier: it changes nothing on the air, but
+# a carrier outside the configured band is a configuration the cell cannot be set up with.
+SAME_RADIO = {"n77": ("n77", "n78"), "n78": ("n77", "n78"), "n41": ("n41",),
+              "n79": ("n79",), "n257": ("n257", "n258"), "n258": ("n257", "n258")}
 
 
 def arfcn_mhz(arfcn: int) -> float:
-    """NR-ARFCN to MHz, TS 38.104 §5.4.2.1 (15 kHz raster below 24.25 GHz, 60 kHz above)."""
+    """NR-ARFCN to MHz, TS 38.104 §5.4.2.1 global raster: F = F_REF-Offs + ΔF (N - N_REF-Offs)
+    with ΔF 5 kHz below 3 GHz, 15 kHz to 24.25 GHz, 60 kHz above."""
+    if arfcn < 600000:
+        return 0.005 * arfcn
     if arfcn < 2016667:
         return 3000.0 + 0.015 * (arfcn - 600000)
     return 24250.08 + 0.06 * (arfcn - 2016667)
+
+
+def mhz_arfcn(mhz: float) -> int:
+    """The NR-ARFCN of the global-raster point nearest to `mhz` (inverse of `arfcn_mhz`)."""
+    if mhz < 3000.0:
+        return round(mhz / 0.005)
+    if mhz < 24250.08:
+        return 600000 + round((mhz - 3000.0) / 0.015)
+    return 2016667 + round((mhz - 24250.08) / 0.06)
+
+
+def band_arfcns(name: str) -> tuple[int, int]:
+    """The NR-ARFCNs of a band's downlink edges."""
+    low, high = bands.band(name).dl_mhz
+    return mhz_arfcn(low), mhz_arfcn(high)
+
+
+def band_of(fc_ghz: float, bandwidth_mhz: float = 0.0) -> str:
+    """The narrowest band holding a carrier (n78 before n77), or a ValueError."""
+    return bands.band_for_carrier(fc_ghz, bandwidth_mhz)
 
 
 class GnbSettings(DeviceSettings):
@@ -80,6 +97,7 @@ class GnbSettings(DeviceSettings):
     tilt_deg: float | None = Field(None, ge=-10, le=30, description="None: the plan's.")
     tx_power_dbm: float | None = Field(None, ge=0, le=49, description="None: the plan's.")
     band: str | None = Field(None, description="None: the plan's band.")
+    arfcn: int | None = Field(None, ge=0, le=3279165, description="None: the plan's carrier.")
     enabled: bool = True
     background_ues: int = Field(6, ge=0, le=40)
     ue_demand_mbps: float = Field(15.0, ge=0, le=1000)
@@ -95,8 +113,9 @@ class GnbSettings(DeviceSettings):
         if self.cell not in cells:
             raise ValueError(f"cell: no cell {self.cell!r} in {layout.name!r}; "
                              f"cells: {', '.join(cells)}")
+        plan = cells[self.cell]
         if self.band is not None:
-            allowed = SAME_RADIO[band_of(cells[self.cell].fc_ghz)]
+            allowed = SAME_RADIO.get(band_of(plan.fc_ghz, plan.bandwidth_mhz), ())
             if self.band not in allowed:
                 raise ValueError(f"band: {self.cell}'s radio takes {', '.join(allowed)}, "
                                  f"not {self.band!r}")
@@ -137,12 +156,12 @@ class GnbCell(Device):
                                    s.radio_seed)
         self.name = s.cell
         self.plan = self.network.planned_cell(s.cell)
-        self.planned_band = band_of(self.plan.fc_ghz)
+        self.planned_band = band_of(self.plan.fc_ghz, self.plan.bandwidth_mhz)
+        self.planned_arfcn = mhz_arfcn(self.plan.fc_ghz * 1000.0)
         self.tilt_deg = self.plan.tilt_deg if s.tilt_deg is None else s.tilt_deg
         self.tx_power_dbm = self.plan.tx_power_dbm if s.tx_power_dbm is None else s.tx_power_dbm
         self.band = s.band or self.planned_band
-        low, high = BANDS[self.band]["arfcn"]
-        self.arfcn = (low + high) // 2
+        self.arfcn = self.planned_arfcn if s.arfcn is None else s.arfcn
         self.enabled = s.enabled
         self.background = self._place_background(s)
         self.demand_wander = [Wander(self.rng, sigma=0.3, tau=120) for _ in self.background]
@@ -159,8 +178,21 @@ class GnbCell(Device):
         return points
 
     @property
+    def centre_mhz(self) -> float:
+        return arfcn_mhz(self.arfcn)
+
+    def setup_error(self) -> str | None:
+        """Why the cell cannot be set up with its configuration (carrier outside its band)."""
+        try:
+            bands.check_carrier(self.band, self.centre_mhz / 1000.0, self.plan.bandwidth_mhz,
+                                field="arfcn")
+        except ValueError as exc:
+            return f"{exc} (NR-ARFCN {self.arfcn})"
+        return None
+
+    @property
     def on_air(self) -> bool:
-        return self.online and self.enabled
+        return self.online and self.enabled and self.setup_error() is None
 
     def _interference_db(self) -> float:
         return sum(r.fault.magnitude for r in self.faults.records
@@ -171,7 +203,7 @@ class GnbCell(Device):
         """Put this cell's configuration and state on the lab's network."""
         net = self.network
         net.configure(self.name, tilt_deg=self.tilt_deg, tx_power_dbm=self.tx_power_dbm,
-                      fc_ghz=BANDS[self.band]["fc_ghz"])
+                      fc_ghz=round(self.centre_mhz / 1000.0, 6))
         net.set_on_air(self.name, self.on_air)
         rise = self._interference_db()
         if rise > 0:
@@ -250,28 +282,32 @@ class GnbCell(Device):
         self._changed("tx_power_dbm", old, self.tx_power_dbm)
         return {"tx_power_dbm": self.tx_power_dbm}
 
-    @command("Move the cell to another band its radio supports.", BandChoice)
+    @command("Set the band the cell's carrier is configured in (the radio must take it).",
+             BandChoice)
     def cmd_set_band(self, params: BandChoice) -> dict[str, Any]:
-        allowed = SAME_RADIO[self.planned_band]
+        allowed = SAME_RADIO.get(self.planned_band, (self.planned_band,))
         if params.band not in allowed:
             raise CommandError(f"set_band: this radio takes {', '.join(allowed)}, "
                                f"not {params.band!r}")
+        try:
+            bands.check_carrier(params.band, self.centre_mhz / 1000.0, self.plan.bandwidth_mhz,
+                                field="band")
+        except ValueError as exc:
+            raise CommandError(f"set_band: {exc}") from None
         old, self.band = self.band, params.band
-        low, high = BANDS[self.band]["arfcn"]
-        self.arfcn = (low + high) // 2
         self._changed("band", old, self.band)
-        return {"band": self.band, "arfcn": self.arfcn}
+        return {"band": self.band, "arfcn": self.arfcn, "on_air": self.on_air}
 
     @command("Retune the carrier to an NR-ARFCN of its band (moves off an interferer).",
              Channel)
     def cmd_set_channel(self, params: Channel) -> dict[str, Any]:
-        band = BANDS[self.band]
-        low, high = band["arfcn"]
+        band = bands.band(self.band)
+        low, high = band_arfcns(self.band)
         half = self.plan.bandwidth_mhz / 2
         centre = arfcn_mhz(params.arfcn)
-        edge_low, edge_high = band["edges_mhz"]
-        if not (low <= params.arfcn <= high and edge_low <= centre - half
-                and centre + half <= edge_high):
+        edge_low, edge_high = band.dl_mhz
+        if not (low <= params.arfcn <= high and edge_low <= centre - half + 1e-6
+                and centre + half <= edge_high + 1e-6):
             raise CommandError(
                 f"set_channel: NR-ARFCN {params.arfcn} puts the {self.plan.bandwidth_mhz} MHz "
                 f"carrier outside {self.band} ({edge_low:g}-{edge_high:g} MHz; "
@@ -280,7 +316,13 @@ class GnbCell(Device):
         fixed = self.faults.remedy("set_channel", None, self.now)
         resolved = self._resolved(fixed, "set_channel")
         self._changed("arfcn", old, self.arfcn)
-        return {"arfcn": self.arfcn, "centre_mhz": round(centre, 3), "resolved": resolved}
+        return {"arfcn": self.arfcn, "centre_mhz": round(centre, 3), "resolved": resolved,
+                "licence": self.licence()}
+
+    def licence(self) -> str | None:
+        """Whose 5G block the carrier lies in (2024 auctions), or None: nobody's."""
+        held = bands.operator_of(self.centre_mhz / 1000.0, self.plan.bandwidth_mhz)
+        return f"{held.operator} {held.block}" if held else None
 
     @command("Put the cell on the air.")
     def cmd_enable(self, params: Params) -> dict[str, Any]:
@@ -299,9 +341,12 @@ class GnbCell(Device):
     def extra_state(self) -> dict[str, Any]:
         plan = self.plan
         matches = (self.enabled and self.tilt_deg == plan.tilt_deg
-                   and self.tx_power_dbm == plan.tx_power_dbm and self.band == self.planned_band)
+                   and self.tx_power_dbm == plan.tx_power_dbm and self.band == self.planned_band
+                   and self.arfcn == self.planned_arfcn)
         return {"cell": self.name, "enabled": self.enabled, "on_air": self.on_air,
                 "tilt_deg": self.tilt_deg, "planned_tilt_deg": plan.tilt_deg,
                 "tx_power_dbm": self.tx_power_dbm, "planned_tx_power_dbm": plan.tx_power_dbm,
                 "band": self.band, "planned_band": self.planned_band, "arfcn": self.arfcn,
+                "planned_arfcn": self.planned_arfcn, "centre_mhz": round(self.centre_mhz, 3),
+                "licence": self.licence(), "setup_error": self.setup_error(),
                 "matches_plan": matches}

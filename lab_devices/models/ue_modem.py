@@ -14,6 +14,7 @@ from the cells of its lab's `RadioNetwork` as they are now:
 | ``sinr`` | dB | SS-SINR |
 | ``cqi`` | | CQI 0-15 (TS 38.214 Table 5.2.2.1-2) |
 | ``throughput`` | Mbit/s | downlink rate on the PRBs the other users leave |
+| ``uplink`` | Mbit/s | uplink rate on the same share (one layer, 23 dBm) |
 | ``latency`` | ms | one-way user-plane latency (null without service) |
 
 Each message also names ``serving_cell``. RSRP carries the measurement error of a real
@@ -47,8 +48,10 @@ from pydantic import Field, model_validator
 
 from lab_devices.device.base import Device, DeviceSettings
 from lab_devices.device.commands import CommandError, Params, command
-from lab_devices.radio import LayoutError, UeDemand, UeKpis, ue_kpis
+from lab_devices.radio import LayoutError, UeDemand, UeKpis, bands, ue_kpis
+from lab_devices.radio.handover import A3Config, A3Handover
 from lab_devices.radio.kpi import RSRP_BANDS_DBM, SINR_BANDS_DB, classify
+from lab_devices.radio.link import SENSITIVITY_DBM
 from lab_devices.radio.network import (
     DEFAULT_LAYOUT,
     DEFAULT_RADIO_SEED,
@@ -60,10 +63,12 @@ from lab_devices.radio.network import (
     park_layout,
 )
 
-# Bands a typical FR1+FR2 industrial CPE supports (TS 38.101-1/-2), by centre frequency
-# as the radio models take it.
-SUPPORTED_BANDS_GHZ = {"n1": 2.1, "n3": 1.8, "n28": 0.7, "n77": 3.7, "n78": 3.5,
-                       "n257": 28.0, "n258": 26.0}
+# Bands a typical FR1+FR2 industrial CPE supports: ranges of TS 38.101-1/-2 Table 5.2-1
+# (`lab_devices.radio.bands`). A modem locked on a band hears the cells whose carrier
+# lies inside that band's range.
+DEFAULT_SUPPORTED_BANDS = ("n1", "n3", "n28", "n41", "n77", "n78", "n79", "n257", "n258")
+MEASUREMENT_PERIOD_S = 0.2  # the physical layer's RSRP period the L3 filter assumes
+MAX_SAMPLES_PER_TICK = 50  # longer ticks measure less often (the filter adapts its a)
 # An AGV loop in the feed mill hall of the bundled park (x, y metres; dwell seconds).
 DEFAULT_ROUTE = ((575.0, 640.0, 30.0), (845.0, 640.0, 0.0), (845.0, 760.0, 30.0),
                  (575.0, 760.0, 0.0))
@@ -91,6 +96,12 @@ class UeSettings(DeviceSettings):
     )
     speed_kmh: float = Field(5.0, gt=0, le=60, description="AGV or walking speed.")
     band: str = Field("n78", description="Band the modem is locked on.")
+    supported_bands: list[str] = Field(default_factory=lambda: list(DEFAULT_SUPPORTED_BANDS),
+                                       description="Bands the modem's radio supports.")
+    a3_offset_db: float = Field(3.0, description="Event A3 a3-Offset (TS 38.331).")
+    hysteresis_db: float = Field(1.0, description="Event A3 hysteresis.")
+    time_to_trigger_ms: int = Field(640, description="Event A3 timeToTrigger.")
+    filter_coefficient: int = Field(4, description="L3 filterCoefficient k (fc4).")
     attached: bool = True
     demand_mbps: float = Field(20.0, ge=0, le=2000, description="Downlink rate it asks for.")
     cell_load: float = Field(0.5, ge=0, le=1, description="Busy share of cells with no gNB.")
@@ -105,8 +116,15 @@ class UeSettings(DeviceSettings):
             layout = park_layout(self.layout)
         except LayoutError as exc:
             raise ValueError(f"layout: {exc}") from None
-        if self.band not in SUPPORTED_BANDS_GHZ:
-            raise ValueError(f"band: {self.band!r} is not one of {', '.join(SUPPORTED_BANDS_GHZ)}")
+        for name in self.supported_bands:
+            try:
+                bands.band(name)
+            except ValueError as exc:
+                raise ValueError(f"supported_bands: {exc}") from None
+        if self.band not in self.supported_bands:
+            raise ValueError(f"band: {self.band!r} is not one of {', '.join(self.supported_bands)}"
+                             f" (the bands this modem supports)")
+        self.a3_config()
         if len(self.route) < 2:
             raise ValueError("route: a route needs at least 2 waypoints")
         xmin, ymin, xmax, ymax = layout.bounds
@@ -119,6 +137,12 @@ class UeSettings(DeviceSettings):
             if name not in names:
                 raise ValueError(f"cell_faults: no cell {name!r}; cells: {', '.join(names)}")
         return self
+
+    def a3_config(self) -> A3Config:
+        """The handover settings; a ValueError naming the field when one is not valid."""
+        return A3Config(offset_db=self.a3_offset_db, hysteresis_db=self.hysteresis_db,
+                        time_to_trigger_ms=self.time_to_trigger_ms,
+                        filter_coefficient=self.filter_coefficient)
 
 
 class Band(Params):
@@ -155,9 +179,9 @@ class UeModem(Device):
     model = "ue_modem"
     description = "5G NR modem (CPE/UE) on a route in an industrial park"
     units = {"x": "m", "y": "m", "speed": "km/h", "rsrp": "dBm", "rsrq": "dB", "sinr": "dB",
-             "cqi": "", "throughput": "Mbit/s", "latency": "ms"}
+             "cqi": "", "throughput": "Mbit/s", "uplink": "Mbit/s", "latency": "ms"}
     precision = {"x": 1, "y": 1, "speed": 1, "rsrp": 1, "rsrq": 1, "sinr": 1,
-                 "throughput": 1, "latency": 1}
+                 "throughput": 1, "uplink": 1, "latency": 1}
     Settings = UeSettings
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -180,6 +204,9 @@ class UeModem(Device):
         self.kpis: UeKpis | None = None
         self.position = self.route.point(0, 0.0)
         self.history: OrderedDict[int, tuple[str, str]] = OrderedDict()
+        self.handover = A3Handover(s.a3_config(), SENSITIVITY_DBM)
+        self.noise = np.random.default_rng(self.rng.getrandbits(32))
+        self.measured: dict[str, float] = {}
         self._dead_zone_cache: dict[tuple, list[tuple[float, float]] | None] = {}
 
     # -- motion ------------------------------------------------------------------------
@@ -213,21 +240,34 @@ class UeModem(Device):
                    if r.fault.kind == "interference" and r.fault.channel == "sinr"
                    and r.active(self.now))
 
-    def measure_kpis(self, x: float, y: float, *, noisy: bool = True) -> UeKpis:
-        """The modem's KPIs at (x, y) with the network as it is now."""
+    def audible_cells(self) -> list:
+        """The cells on the air whose carrier lies in the band the modem is locked on."""
+        locked = bands.band(self.band)
+        return [c for c in self.network.live_cells() if locked.holds(c.fc_ghz, c.bandwidth_mhz)]
+
+    def measure_rsrp(self, x: float, y: float, cells: list) -> np.ndarray:
+        """One physical-layer RSRP sample per cell: the map's value plus the modem's error."""
+        rsrp = self.network.radio.rsrp_at(cells, x, y)
+        sigma = self.settings.measurement_sigma_db  # type: ignore[attr-defined]
+        return rsrp + self.noise.normal(0.0, sigma, size=rsrp.shape) if sigma > 0 else rsrp
+
+    def measure_kpis(self, x: float, y: float, *, noisy: bool = True,
+                     serving: str | None = None, rsrp: np.ndarray | None = None) -> UeKpis:
+        """The modem's KPIs at (x, y) with the network as it is now.
+
+        `serving` is the cell the handover procedure keeps (None: the strongest, as in
+        idle mode and for the dead-zone map); `rsrp` the sample measured for the cells.
+        """
         s: UeSettings = self.settings  # type: ignore[assignment]
         net = self.network
-        options: dict[str, Any] = {
-            "activity": net.activity(s.cell_load),
-            "ue_band_ghz": SUPPORTED_BANDS_GHZ[self.band],
-            "measurement_sigma_db": s.measurement_sigma_db,
-        }
-        use_rng = noisy and s.measurement_sigma_db > 0
-        seed = self.rng.getrandbits(32) if use_rng else 0  # both runs see the same noise
+        cells = self.audible_cells()
+        if rsrp is None:
+            rsrp = self.measure_rsrp(x, y, cells) if noisy else net.radio.rsrp_at(cells, x, y)
+        options: dict[str, Any] = {"activity": net.activity(s.cell_load), "serving": serving,
+                                   "rsrp_dbm": rsrp}
 
         def run(**extra: Any) -> UeKpis:
-            rng = np.random.default_rng(seed) if use_rng else None
-            return ue_kpis(net.radio, (x, y), net.live_cells(), rng=rng, **options, **extra)
+            return ue_kpis(net.radio, (x, y), cells, **options, **extra)
 
         kpis = run()
         serving = kpis.serving_cell
@@ -241,21 +281,37 @@ class UeModem(Device):
             kpis = run(extra_noise_dbm_per_re=extra)
         share = max(MIN_PRB_SHARE, 1.0 - options["activity"][serving])
         if not self.attached:
-            return replace(kpis, throughput_mbps=0.0, latency_ms=math.nan)
-        return replace(kpis, throughput_mbps=kpis.throughput_mbps * share)
+            return replace(kpis, throughput_mbps=0.0, uplink_mbps=0.0, latency_ms=math.nan)
+        return replace(kpis, throughput_mbps=kpis.throughput_mbps * share,
+                       uplink_mbps=kpis.uplink_mbps * share)
 
     def measure(self, now: float, dt: float) -> dict[str, float]:
-        speed = self._move(dt) if dt > 0 else 0.0
+        # the physical layer measures every 200 ms (at most 50 times a tick); each sample
+        # goes through the L3 filter and event A3, which keep or change the serving cell
+        steps = 1 if dt <= 0 else min(MAX_SAMPLES_PER_TICK,
+                                      max(1, math.ceil(dt / MEASUREMENT_PERIOD_S - 1e-9)))
+        sub = dt / steps if dt > 0 else 0.0
+        cells = self.audible_cells()
+        names = [c.name for c in cells]
+        speed = 0.0
+        rsrp = np.zeros(0)
+        for step in range(steps):
+            if sub > 0:
+                speed = self._move(sub)
+            x, y = self.route.point(self.leg, self.along)
+            rsrp = self.measure_rsrp(x, y, cells)
+            self.handover.step(now - dt + (step + 1) * sub, dict(zip(names, rsrp, strict=True)))
         x, y = self.position = self.route.point(self.leg, self.along)
+        self.measured = dict(zip(names, (float(v) for v in rsrp), strict=True))
         demand = self.settings.demand_mbps if self.attached else 0.0  # type: ignore[attr-defined]
         self.network.ues[self.device_id] = UeDemand(self.device_id, x, y, demand)
-        k = self.kpis = self.measure_kpis(x, y)
+        k = self.kpis = self.measure_kpis(x, y, serving=self.handover.serving, rsrp=rsrp)
         # the framework lowers the reported SINR by the modem's own interference fault;
         # report the value before it so the reading ends up as the physics above says
         sinr = k.sinr_db + self._own_interference_db()
         return {"x": x, "y": y, "speed": speed, "rsrp": k.rsrp_dbm, "rsrq": k.rsrq_db,
                 "sinr": sinr, "cqi": k.cqi, "throughput": k.throughput_mbps,
-                "latency": k.latency_ms}
+                "uplink": k.uplink_mbps, "latency": k.latency_ms}
 
     def readable(self, values: dict[str, Any]) -> dict[str, Any]:
         """Values as JSON shows them: no service is null, with the serving cell named."""
@@ -302,14 +358,15 @@ class UeModem(Device):
         self.record("ue_detached", {})
         return {"attached": False, "changed": was}
 
-    @command("Lock the modem on an NR band (n78, n77, n257 …).", Band)
+    @command("Lock the modem on an NR band (n78, n77, n41, n257 …).", Band)
     def cmd_set_band(self, params: Band) -> dict[str, Any]:
-        if params.band not in SUPPORTED_BANDS_GHZ:
+        supported = self.settings.supported_bands  # type: ignore[attr-defined]
+        if params.band not in supported:
             raise CommandError(f"set_band: band {params.band!r} is not supported; supported: "
-                               f"{', '.join(SUPPORTED_BANDS_GHZ)}")
+                               f"{', '.join(supported)}")
         old, self.band = self.band, params.band
         self.record("setpoint_changed", {"setpoint": "band", "from": old, "to": self.band})
-        return {"band": self.band, "fc_ghz": SUPPORTED_BANDS_GHZ[self.band]}
+        return {"band": self.band, "dl_mhz": list(bands.band(self.band).dl_mhz)}
 
     @command("Measure now and return the KPIs at the current position.")
     def cmd_report_now(self, params: Params) -> dict[str, Any]:
@@ -385,9 +442,13 @@ class UeModem(Device):
                 "bands": {"rsrp_dbm": RSRP_BANDS_DBM[:-1], "sinr_db": SINR_BANDS_DB[:-1]}}
 
     def extra_state(self) -> dict[str, Any]:
+        last = self.handover.history[-1] if self.handover.history else None
         return {"band": self.band, "attached": self.attached, "leg": self.leg,
                 "holding": self.hold_at, "position": list(self.position),
-                "serving_cell": self.kpis.serving_cell if self.kpis else None}
+                "serving_cell": self.kpis.serving_cell if self.kpis else None,
+                "handovers": len(self.handover.history),
+                "last_handover": None if last is None else
+                {"time": last.time_s, "from": last.source, "to": last.target}}
 
 
 def _nan(value: float | None) -> float:

@@ -22,12 +22,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from . import kpi
+from . import kpi, nr
 from .coverage import DEFAULT_NOISE_FIGURE_DB, RANK_TWO_SINR_DB
 from .layout import CellSite
 from .radiomap import RadioMap
 
 SENSITIVITY_DBM = -125.0  # below this RSRP the UE finds no cell (a typical FR1 floor)
+UE_TX_POWER_DBM = 23.0  # power class 3, the usual FR1 handset and CPE (TS 38.101-1 §6.2.1)
+GNB_NOISE_FIGURE_DB = 5.0  # gNB receiver: a common evaluation assumption, not a 3GPP limit
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class UeKpis:
     throughput_mbps: float
     latency_ms: float
     zone: str | None
+    uplink_mbps: float = 0.0
+    uplink_sinr_db: float = float("nan")
 
     @property
     def in_service(self) -> bool:
@@ -96,42 +100,85 @@ def ue_kpis(
     ue_band_ghz: float | None = None,
     rng: np.random.Generator | None = None,
     measurement_sigma_db: float = 1.0,
+    serving: str | None = None,
+    rsrp_dbm: np.ndarray | None = None,
+    tdd: nr.TddPattern | None = nr.DEFAULT_TDD,
+    bler: float = nr.INITIAL_BLER,
 ) -> UeKpis:
-    """KPIs of a UE at `ue_xy` (metres) served by the best of `cells` (default: layout's)."""
+    """KPIs of a UE at `ue_xy` (metres) served by the best of `cells` (default: layout's).
+
+    `serving` names the cell the UE is connected to (its handover procedure chose it);
+    the strongest cell is used when it is None or not among `cells`. `rsrp_dbm` gives the
+    RSRP of each of `cells` as measured (else the map's, plus `rng` jitter).
+
+    Throughput is that of the MCS the CQI schedules (`nr.mcs_for_cqi`, TS 38.214 Table
+    5.1.3.1-1) over the downlink symbols of `tdd` (DDDSU with a 10:2:2 special slot by
+    default; None for FDD), less the first transmissions lost at the BLER target:
+    `nr.link_rate_mbps`. CQI 15, two layers, 100 MHz at 30 kHz: 585.9 Mbit/s. The uplink
+    (`uplink_mbps`) is one layer at the MCS of `uplink_sinr_db`, over the pattern's
+    uplink symbols (16 of 70 for DDDSU 10:2:2) with the uplink overhead of TS 38.306.
+    """
     x, y = float(ue_xy[0]), float(ue_xy[1])
     cells = list(radio.layout.cells if cells is None else cells)
     if ue_band_ghz is not None:
         cells = [c for c in cells if c.fc_ghz == ue_band_ghz]
     if not cells:
         return _no_service(radio, x, y)
-    rsrp = radio.rsrp_at(cells, x, y)
-    if rng is not None:
-        rsrp = rsrp + rng.normal(0.0, measurement_sigma_db, size=rsrp.shape)
-    best = int(np.argmax(rsrp))
-    serving = cells[best]
+    if rsrp_dbm is not None:
+        rsrp = np.asarray(rsrp_dbm, dtype=float)
+    else:
+        rsrp = radio.rsrp_at(cells, x, y)
+        if rng is not None:
+            rsrp = rsrp + rng.normal(0.0, measurement_sigma_db, size=rsrp.shape)
+    names = [c.name for c in cells]
+    best = names.index(serving) if serving in names else int(np.argmax(rsrp))
+    site = cells[best]
     if rsrp[best] < SENSITIVITY_DBM:
         return _no_service(radio, x, y)
-    others = [i for i, c in enumerate(cells) if i != best and c.fc_ghz == serving.fc_ghz]
+    others = [i for i, c in enumerate(cells) if i != best and c.fc_ghz == site.fc_ghz]
     loads = np.array([_load(activity, cells[i].name) for i in others])
-    own_load = _load(activity, serving.name)
-    noise_dbm = kpi.noise_per_re_dbm(serving.scs_khz, noise_figure_db)
+    own_load = _load(activity, site.name)
+    noise_dbm = kpi.noise_per_re_dbm(site.scs_khz, noise_figure_db)
     sinr, rsrq = _sinr_and_rsrq(rsrp[best], rsrp[others], loads, noise_dbm, extra_noise_dbm_per_re)
     cqi = int(kpi.cqi_from_sinr(sinr))
-    layers = serving.layers if sinr >= RANK_TWO_SINR_DB else 1
+    layers = site.layers if sinr >= RANK_TWO_SINR_DB else 1
+    scheduled = nr.mcs_for_cqi(cqi)
+    rate = 0.0 if scheduled is None else float(nr.link_rate_mbps(
+        scheduled.efficiency, layers=layers, n_prb=site.n_rb, scs_khz=site.scs_khz,
+        band=site.band, tdd=tdd, bler=bler)) * prb_share
+    ul_sinr = uplink_sinr_db(float(rsrp[best]), site, noise_figure_db=GNB_NOISE_FIGURE_DB)
+    ul_cqi = int(kpi.cqi_from_sinr(ul_sinr))
+    ul_mcs = nr.mcs_for_cqi(ul_cqi)
+    ul_rate = 0.0 if ul_mcs is None else float(nr.link_rate_mbps(
+        ul_mcs.efficiency, layers=1, n_prb=site.n_rb, scs_khz=site.scs_khz, band=site.band,
+        downlink=False, tdd=tdd, bler=bler)) * prb_share
     return UeKpis(
-        serving_cell=serving.name,
+        uplink_mbps=ul_rate,
+        uplink_sinr_db=ul_sinr,
+        serving_cell=site.name,
         rsrp_dbm=float(rsrp[best]),
         rsrq_db=rsrq,
         sinr_db=sinr,
         cqi=cqi,
         spectral_efficiency=float(kpi.spectral_efficiency(cqi, layers)),
-        throughput_mbps=float(kpi.throughput_mbps(cqi, n_rb=serving.n_rb, scs_khz=serving.scs_khz,
-                                                  band=serving.band, layers=layers,
-                                                  prb_share=prb_share)),  # fmt: skip
-        latency_ms=float(kpi.latency_ms(scs_khz=serving.scs_khz, prb_load=own_load))
+        throughput_mbps=rate,
+        latency_ms=float(kpi.latency_ms(scs_khz=site.scs_khz, prb_load=own_load))
         if cqi > 0 else math.inf,
         zone=radio.zone_at(x, y),
     )  # fmt: skip
+
+
+def uplink_sinr_db(rsrp_dbm: float, cell: CellSite, *, ue_power_dbm: float = UE_TX_POWER_DBM,
+                   noise_figure_db: float = GNB_NOISE_FIGURE_DB) -> float:
+    """Uplink SNR per RE at the gNB when the UE spreads its power over the whole carrier.
+
+    The link is reciprocal (TDD, same carrier): path loss and antenna gains are those the
+    downlink RSRP saw, RSRP = P_gNB - 10 log10(12 N_RB) + G - PL. The UE's power per RE is
+    P_UE - 10 log10(12 N_RB), so the gNB receives RSRP - P_gNB + P_UE per RE, against
+    kT·SCS·NF of its own receiver. Uplink interference from other cells' users is left out.
+    """
+    received = rsrp_dbm - cell.tx_power_dbm + ue_power_dbm
+    return received - kpi.noise_per_re_dbm(cell.scs_khz, noise_figure_db)
 
 
 def _load(activity: float | Mapping[str, float], name: str) -> float:

@@ -2,14 +2,23 @@
 
 - Transmission bandwidth configuration N_RB: TS 38.101-1 Rel-17 Table 5.3.2-1 (FR1) and
   TS 38.101-2 Rel-17 Table 5.3.2-1 (FR2-1).
-- CQI: TS 38.214 Rel-17 Table 5.2.2.1-2 (the 4-bit table up to 64QAM).
-- Peak data rate: TS 38.306 Rel-17 §4.1.2.
+- CQI: TS 38.214 Rel-17 Table 5.2.2.1-2 (the 4-bit table up to 64QAM) as `CQI_TABLE`;
+  both CQI tables (5.2.2.1-2, -3) and both PDSCH MCS tables (5.1.3.1-1, -2) as data
+  (`cqi_table`, `mcs_table`, `mcs_for_cqi`: CQI -> MCS -> Qm, R).
+- Peak data rate: TS 38.306 Rel-17 §4.1.2 (`peak_rate_mbps`), and the rate of a link
+  (`link_rate_mbps`): the same formula with the scheduled MCS, the TDD pattern's share of
+  symbols in that direction (`TddPattern`, DDDSU by default) and the initial BLER target.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
 
 FR1_MAX_GHZ = 7.125
 FR2_RANGE_GHZ = (24.25, 52.6)
@@ -126,3 +135,137 @@ def peak_rate_mbps(
     r_max = 948 / 1024
     payload = layers * bits_per_symbol * scaling * r_max * n_prb * 12 / symbol_s
     return 1e-6 * payload * (1 - overhead(band, downlink))
+
+
+# -- MCS and CQI tables of TS 38.214 (data/tables/mcs_cqi.yaml) ------------------------
+
+TABLES_DIR = Path(__file__).parent / "data" / "tables"
+MCS_TABLES = ("qam64", "qam256")
+
+
+@dataclass(frozen=True)
+class McsEntry:
+    """One row of TS 38.214 Table 5.1.3.1-1 or -2 (or of a CQI table): Qm and R·1024."""
+
+    index: int
+    bits_per_symbol: int  # Qm
+    code_rate_x1024: float
+
+    @property
+    def code_rate(self) -> float:
+        return self.code_rate_x1024 / 1024
+
+    @property
+    def efficiency(self) -> float:
+        """Information bits per RE and layer: Qm · R."""
+        return self.bits_per_symbol * self.code_rate_x1024 / 1024
+
+
+@lru_cache(maxsize=1)
+def _mcs_cqi_data() -> dict[str, dict[str, tuple[McsEntry, ...]]]:
+    raw = yaml.safe_load((TABLES_DIR / "mcs_cqi.yaml").read_text(encoding="utf-8"))
+    return {kind: {name: tuple(McsEntry(int(i), int(qm), float(r)) for i, qm, r in rows)
+                   for name, rows in tables.items()}
+            for kind, tables in raw.items()}
+
+
+def _table_name(table: str) -> str:
+    if table not in MCS_TABLES:
+        raise ValueError(f"table: {table!r} is not one of {', '.join(MCS_TABLES)} "
+                         f"(TS 38.214 Table 5.1.3.1-1 qam64, 5.1.3.1-2 qam256)")
+    return table
+
+
+def mcs_table(table: str = "qam64") -> tuple[McsEntry, ...]:
+    """TS 38.214 Table 5.1.3.1-1 ("qam64") or 5.1.3.1-2 ("qam256"), indices 0-27/28."""
+    return _mcs_cqi_data()["mcs"][_table_name(table)]
+
+
+def cqi_table(table: str = "qam64") -> tuple[McsEntry, ...]:
+    """TS 38.214 Table 5.2.2.1-2 ("qam64") or 5.2.2.1-3 ("qam256"), CQI 1-15."""
+    return _mcs_cqi_data()["cqi"][_table_name(table)]
+
+
+def mcs(index: int, table: str = "qam64") -> McsEntry:
+    """One MCS row, or a ValueError naming the valid indices."""
+    rows = mcs_table(table)
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(rows):
+        raise ValueError(f"mcs: {index!r} is not an MCS index of table {table} "
+                         f"(0-{len(rows) - 1}; the rest are reserved)")
+    return rows[index]
+
+
+def mcs_for_cqi(cqi: int, table: str = "qam64") -> McsEntry | None:
+    """The MCS a scheduler picks for a CQI report: the highest-efficiency row of the MCS
+    table (same name as the CQI table) not above the CQI's efficiency, MCS 0 at least.
+    CQI 0 (out of range) schedules nothing: None. The choice is a common link-adaptation rule; the
+    standard leaves it to the gNB.
+    """
+    if isinstance(cqi, bool) or not isinstance(cqi, int | np.integer) or not 0 <= cqi <= 15:
+        raise ValueError(f"cqi: {cqi!r} is not a CQI index 0-15 (TS 38.214 Table 5.2.2.1-2)")
+    if cqi == 0:
+        return None
+    target = cqi_table(table)[int(cqi) - 1].efficiency
+    fitting = [row for row in mcs_table(table) if row.efficiency <= target + 1e-9]
+    # CQI 1 (0.1523 bit/RE) is below MCS 0 of both tables (0.2344): MCS 0 is the floor
+    return max(fitting, key=lambda row: row.efficiency) if fitting else mcs_table(table)[0]
+
+
+# -- TDD patterns ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TddPattern:
+    """A TDD slot pattern such as DDDSU, with the special slot's symbol split.
+
+    The pattern repeats (tdd-UL-DL-ConfigurationCommon, TS 38.331; slot formats of
+    TS 38.213 §11.1). ``D`` slots carry 14 downlink symbols, ``U`` 14 uplink, ``S`` the
+    split `special_dl`:`guard`:`special_ul` (10:2:2 is a common operator setting for
+    DDDSU at 30 kHz, not a value the standard fixes).
+    """
+
+    slots: str = "DDDSU"
+    special_dl: int = 10
+    special_ul: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.slots or set(self.slots) - set("DSU"):
+            raise ValueError(f"tdd_pattern: {self.slots!r} must be a string of D, S and U")
+        if not (0 <= self.special_dl and 0 <= self.special_ul
+                and self.special_dl + self.special_ul <= 14):
+            raise ValueError(f"tdd_pattern: special slot {self.special_dl} DL + "
+                             f"{self.special_ul} UL symbols do not fit in 14")
+
+    def share(self, downlink: bool = True) -> float:
+        """The share of the pattern's symbols in one direction."""
+        full = self.slots.count("D" if downlink else "U")
+        special = self.special_dl if downlink else self.special_ul
+        return (14 * full + special * self.slots.count("S")) / (14 * len(self.slots))
+
+
+FDD = TddPattern("D", 0, 0)  # paired spectrum: every symbol in each direction
+DEFAULT_TDD = TddPattern()
+INITIAL_BLER = 0.1  # the CQI tables' target: TB error probability ≤ 0.1, TS 38.214 §5.2.2.1
+
+
+def link_rate_mbps(
+    efficiency: float | np.ndarray,
+    *,
+    layers: int | np.ndarray,
+    n_prb: int,
+    scs_khz: int,
+    band: str,
+    downlink: bool = True,
+    tdd: TddPattern | None = DEFAULT_TDD,
+    bler: float = INITIAL_BLER,
+) -> float | np.ndarray:
+    """TS 38.306 §4.1.2 with Qm·f·R replaced by the scheduled MCS's Qm·R, counted over the
+    pattern's symbols in that direction, less the first transmissions that fail (BLER).
+
+    rate = 1e-6 · v · Qm·R · N_PRB · 12 / T_s^μ · (1 - OH) · share · (1 - BLER)
+    """
+    if not 0.0 <= bler < 1.0:
+        raise ValueError(f"bler: must be in [0, 1); got {bler!r}")
+    symbol_s = 1e-3 / (14 * 2 ** numerology(scs_khz))
+    share = 1.0 if tdd is None else tdd.share(downlink)
+    return (1e-6 * np.asarray(efficiency) * layers * n_prb * 12 / symbol_s
+            * (1 - overhead(band, downlink)) * share * (1 - bler))

@@ -112,10 +112,26 @@ class RadioMap:
         self._fields: dict[tuple[str, str, float], F32] = {}
 
     # ---- random fields -------------------------------------------------------------
+    def _site_name(self, cell: CellSite) -> str:
+        """The name the random fields of a cell's links are drawn under.
+
+        Sectors of one site (same place and height) share the large-scale parameters of
+        their links, shadow fading and LOS state (TR 38.901 §7.5 step 4 and §7.6.3 draw
+        them per BS-UT link, i.e. per site): they use the fields of the site's first
+        sector in the layout. Other cells use their own name.
+        """
+        for other in self.layout.cells:
+            if (other.azimuth_deg is not None and cell.azimuth_deg is not None
+                    and (other.x_m, other.y_m, other.height_m)
+                    == (cell.x_m, cell.y_m, cell.height_m)):
+                return other.name
+        return cell.name
+
     def _field(self, cell: CellSite, purpose: str, corr_m: float) -> F32:
-        key = (cell.name, purpose, corr_m)
+        site = self._site_name(cell)
+        key = (site, purpose, corr_m)
         if key not in self._fields:
-            entropy = [self.seed, zlib.crc32(cell.name.encode()), zlib.crc32(purpose.encode())]
+            entropy = [self.seed, zlib.crc32(site.encode()), zlib.crc32(purpose.encode())]
             rng = np.random.default_rng(entropy)
             self._fields[key] = gaussian_fields(
                 self.grid.shape, self.grid.spacing_m, corr_m, rng, 1

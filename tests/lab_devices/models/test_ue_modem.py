@@ -95,8 +95,9 @@ def test_a_modem_locked_on_the_wrong_band_has_no_service(monday, drive, send):
     document = drive(device, monday, 0)[0]
     assert document["serving_cell"] is None and document["rsrp"] is None
     assert document["throughput"] == 0 and document["cqi"] == 0
+    # n78 is 3300-3800 MHz (TS 38.101-1 Table 5.2-1): the park's 3700-3800 MHz carrier fits
     assert send(device, "set_band", band="n78") == {"id": 1, "ok": True, "band": "n78",
-                                                     "fc_ghz": 3.5}
+                                                     "dl_mhz": [3300.0, 3800.0]}
     assert drive(device, monday + 1, 0)[0]["serving_cell"] is not None
     assert device.evidence[-2].detail == {"setpoint": "band", "from": "n257", "to": "n78"}
 

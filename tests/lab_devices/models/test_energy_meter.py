@@ -223,3 +223,9 @@ def test_read_registers_gives_the_registers_costs_and_period(monday, drive, send
     registers = reply["registers"]
     assert registers["kwh"] > 0 and registers["kwh_off_peak"] == registers["kwh"]
     assert registers["cost_vnd"] == pytest.approx(registers["kwh"] * 1300, abs=1)
+
+
+def test_sunday_has_no_peak_energy(monday, drive):
+    sunday = monday + 6 * 86400
+    last = drive(meter(sunday), sunday, 24 * 3600, step=300)[-1]
+    assert last["kwh_peak"] == 0 and last["kwh_normal"] > 0 and last["kwh_off_peak"] > 0

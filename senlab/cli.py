@@ -2,6 +2,8 @@
 
 Each subcommand is a small function that parses nothing itself: argparse hands it the
 parsed arguments and the settings, and it calls into the package that does the work.
+It speaks the language of `--lang`, else of the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`),
+else Vietnamese; its help is in that language too.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from senlab.broker import BrokerAccounts, InvalidAccountName
-from senlab.commands import accounts, courses, progress
+from senlab.commands import accounts, courses, progress, role_label, tr
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.config import ADMIN_USER
+from senlab.i18n import OFFERED, LanguageError, Translator, resolve, translator
 from senlab.settings import Settings, get_settings
 
 console = Console()
@@ -30,14 +33,15 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     # a cycle: nothing below imports this module.
     from senlab.stack import Hub, StackError, check_dependencies, check_ports, prepare
 
+    _ = tr(args)
     if args.demo:
         settings = settings.model_copy(update={"demo": True})
     try:
         settings.check_production()
         check_dependencies(settings)
         check_ports(settings)
-        with console.status("Writing configs and publishing the demo courses under "
-                            + str(settings.home)):
+        with console.status(_("Writing configs and publishing the demo courses under {home}",
+                              home=settings.home)):
             prepare(settings)
     except (StackError, ValueError, OSError) as err:
         console.print(f"[bold red]senlab up:[/] {err}")
@@ -47,87 +51,123 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(sig, lambda *_: stop.set())
     hub = Hub(settings)
     try:
-        with console.status("Starting JupyterHub, Mosquitto, the progress service, the fleet"):
+        with console.status(_("Starting JupyterHub, Mosquitto, the progress service, "
+                              "the fleet")):
             hub.start()
             hub.wait_ready(timeout=90)
-        print_welcome(settings)
+        print_welcome(settings, _)
         while not stop.wait(1):
             if hub.proc is not None and hub.proc.poll() is not None:
-                console.print(f"[bold red]The hub exited[/] ({hub.proc.returncode}); "
-                              f"see {hub.log_path}")
+                console.print("[bold red]" + _("The hub exited ({code}); see {log}",
+                                               code=hub.proc.returncode, log=hub.log_path)
+                              + "[/]")
                 return 1
         return 0
     except StackError as err:
         console.print(f"[bold red]senlab up:[/] {err}")
         return 1
     finally:
-        with console.status("Stopping the hub, its servers and services"):
+        with console.status(_("Stopping the hub, its servers and services")):
             hub.stop()
-        console.print("Stopped.")
+        console.print(_("Stopped."))
 
 
-def print_welcome(settings: Settings) -> None:
-    console.print(f"\n[bold green]SenLab is up[/] at [link={settings.hub_url}]"
-                  f"{settings.hub_url}[/link]")
-    table = Table(title="Accounts", show_lines=False)
-    for column in ("user", "role", "password"):
+def print_welcome(settings: Settings, _: Translator | None = None) -> None:
+    _ = _ or translator(resolve())
+    link = f"[link={settings.hub_url}]{settings.hub_url}[/link]"
+    console.print("\n[bold green]" + _("SenLab is up at {url}", url=link) + "[/]")
+    table = Table(title=_("Accounts"), show_lines=False)
+    for column in (_("user"), _("role"), _("password")):
         table.add_column(column)
-    table.add_row(ADMIN_USER, "operator (hub admin)", settings.secret("admin-password", nbytes=9))
+    table.add_row(ADMIN_USER, _("operator (hub admin)"),
+                  settings.secret("admin-password", nbytes=9))
     if settings.demo:
         password = settings.demo_password_value()
         for user in demo_cohort().users:
-            table.add_row(user.username, user.role, password)
+            table.add_row(user.username, role_label(_, user.role), password)
     console.print(table)
-    console.print(f"Logs: {settings.log_dir}/ (hub.log, mosquitto.log); state: {settings.home}/")
-    console.print("Press Ctrl-C to stop.\n")
+    console.print(_("Logs: {logs}/ (hub.log, mosquitto.log); state: {home}/",
+                    logs=settings.log_dir, home=settings.home))
+    console.print(_("Press Ctrl-C to stop.") + "\n")
 
 
 def cmd_device_register(args: argparse.Namespace, settings: Settings) -> int:
     """Give a real device its own broker account, limited to its own subtree."""
+    _ = tr(args)
     try:
         creds = BrokerAccounts(settings).device(args.trainee, args.lab, args.id)
     except InvalidAccountName as err:
         console.print(f"[bold red]senlab device register:[/] {err}")
         return 2
-    table = Table(title=f"Broker account for device {args.id}", show_header=False)
-    table.add_row("host", creds.host)
-    table.add_row("port", str(creds.port))
-    table.add_row("username", creds.username)
-    table.add_row("password", creds.password)
-    table.add_row("topic root", creds.topic_root + "/")
+    table = Table(title=_("Broker account for device {device}", device=args.id),
+                  show_header=False)
+    table.add_row(_("host"), creds.host)
+    table.add_row(_("port"), str(creds.port))
+    table.add_row(_("username"), creds.username)
+    table.add_row(_("password"), creds.password)
+    table.add_row(_("topic root"), creds.topic_root + "/")
     console.print(table)
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="senlab", description=__doc__.splitlines()[0])
+def add_lang_option(parser: argparse.ArgumentParser, _: Translator) -> None:
+    parser.add_argument("--lang", metavar="LANG",
+                        help=_("the language to speak: {offered} (default: the locale's, "
+                               "else vi)", offered=", ".join(OFFERED)))
+
+
+def build_parser(_: Translator | None = None) -> argparse.ArgumentParser:
+    _ = _ or translator(resolve())
+    parser = argparse.ArgumentParser(
+        prog="senlab",
+        description=_("The `senlab` command: `senlab up | device … | roster … | report … "
+                      "| grade … | course …`."))
+    add_lang_option(parser, _)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    up = commands.add_parser("up", help="run the whole stack on this machine")
-    up.add_argument("--demo", action="store_true", help="seed the demo cohort")
+    up = commands.add_parser("up", help=_("run the whole stack on this machine"))
+    up.add_argument("--demo", action="store_true", help=_("seed the demo cohort"))
     up.set_defaults(func=cmd_up)
 
-    device = commands.add_parser("device", help="real devices").add_subparsers(
+    device = commands.add_parser("device", help=_("real devices")).add_subparsers(
         dest="device_command", required=True
     )
-    register = device.add_parser("register", help="give a device its broker credentials")
+    register = device.add_parser("register", help=_("give a device its broker credentials"))
     register.add_argument("--trainee", required=True)
     register.add_argument("--lab", required=True)
-    register.add_argument("--id", required=True, help="the device id in the lab")
+    register.add_argument("--id", required=True, help=_("the device id in the lab"))
     register.set_defaults(func=cmd_device_register)
 
-    accounts.register(commands)
-    courses.register(commands)
-    progress.register(commands)
+    accounts.register(commands, _)
+    courses.register(commands, _)
+    progress.register(commands, _)
     return parser
 
 
+def chosen_language(argv: list[str] | None) -> tuple[str, list[str]]:
+    """The language of this run and the other arguments, decided before the parser is built
+    (its help is in that language): `--lang` wherever it stands (`senlab course list --lang
+    en` too), else the locale, else Vietnamese. LanguageError for a language SenLab does
+    not offer."""
+    first = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    first.add_argument("--lang")
+    known, rest = first.parse_known_args(argv)
+    return resolve(known.lang, where="--lang"), rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        lang, rest = chosen_language(argv)
+    except LanguageError as err:
+        console.print(f"[bold red]senlab:[/] {err}")
+        return 2
+    _ = translator(lang)
+    args = build_parser(_).parse_args(rest)
+    args.lang = lang
     try:
         settings = get_settings()
     except ValueError as err:
-        console.print(f"[bold red]senlab:[/] bad setting: {err}")
+        console.print("[bold red]senlab:[/] " + _("bad setting: {error}", error=err))
         return 2
     return args.func(args, settings)
 

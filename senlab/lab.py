@@ -13,11 +13,16 @@ running without HTTP: it takes the broker and the credentials from `SENLAB_MQTT_
 `SENLAB_MQTT_PORT`, `SENLAB_MQTT_USERNAME`, `SENLAB_MQTT_PASSWORD` and `SENLAB_TOPIC_ROOT`
 (the hub sets them in every trainee's server) and the devices from `labs/<lab>/lab.yaml`.
 The courses teach MQTT, so the client is plain paho.
+
+It speaks the trainee's language: `SENLAB_LANG` if set (`vi` or `en`), else the locale's
+(`LC_ALL`, `LC_MESSAGES`, `LANG`), else Vietnamese. Its messages are in the catalogues of
+`senlab.i18n`; the checks' titles and messages come in both languages from the lab file.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -27,17 +32,30 @@ import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from senlab.i18n import Translator, format_number, resolve, translator
 from senlab.settings import Settings, get_settings
+
+LANG_VARIABLE = "SENLAB_LANG"
 
 
 class LabError(RuntimeError):
     """The lab could not be started or checked; the message says why."""
 
 
+def language() -> str:
+    """The trainee's language: `SENLAB_LANG` (one SenLab does not offer is an error naming
+    it), else the locale's, else Vietnamese."""
+    return resolve(os.environ.get(LANG_VARIABLE), where=LANG_VARIABLE)
+
+
+def _tr() -> Translator:
+    return translator(language())
+
+
 def _call(settings: Settings, method: str, path: str) -> Any:
     if not settings.progress_url or settings.hub_service_token is None:
-        raise LabError("this is not a SenLab server: SENLAB_PROGRESS_URL and "
-                       "JUPYTERHUB_API_TOKEN must be set (the hub sets them)")
+        raise LabError(_tr()("this is not a SenLab server: SENLAB_PROGRESS_URL and "
+                             "JUPYTERHUB_API_TOKEN must be set (the hub sets them)"))
     url = settings.progress_url.rstrip("/") + path
     token = settings.hub_service_token.get_secret_value()
     try:
@@ -56,16 +74,20 @@ def _call(settings: Settings, method: str, path: str) -> Any:
 
 @dataclass
 class CheckTable:
-    """A lab's checks, and per course the listed checks still to pass, as a table in
-    Jupyter and as text elsewhere.
+    """A lab's checks, and per course the listed checks still to pass, as an HTML table in
+    Jupyter and as text elsewhere, in the trainee's language.
 
-    `remaining` is what the progress service answers: for each course whose completion
-    rule lists checks of this lab, `{"course", "completed", "checks": [{"id", "title"}]}`.
+    Each check is what the fleet answers: `{"id", "title": {"vi", "en"}, "passed",
+    "message": {"vi", "en"} | None}`. `remaining` is what the progress service answers: for
+    each course whose completion rule lists checks of this lab, `{"course", "completed",
+    "checks": [{"id", "title"}]}`. `lang` is the language to render in (default: the
+    trainee's, see `language()`). The marks are words, not symbols, so every font shows them.
     """
 
     lab: str
     checks: list[dict[str, Any]]
     remaining: list[dict[str, Any]] = field(default_factory=list)
+    lang: str | None = None
 
     @property
     def passed(self) -> int:
@@ -75,47 +97,69 @@ class CheckTable:
         """The ids of the checks `course` lists that have still to pass."""
         return [c["id"] for r in self.remaining if r["course"] == course for c in r["checks"]]
 
-    def _courses(self) -> list[str]:
-        """One line per course: done, or which listed checks remain (vi / en)."""
+    def _translator(self) -> Translator:
+        return translator(self.lang) if self.lang else _tr()
+
+    def rows(self) -> list[tuple[bool, str, str, str]]:
+        """One row per check: (passed, mark, "title (id)", message), in the language."""
+        _ = self._translator()
+        rows = []
+        for check in self.checks:
+            passed = bool(check.get("passed"))
+            mark = _("PASS") if passed else _("NOT YET")
+            title = _.pick(check.get("title"))
+            name = f"{title} ({check.get('id')})" if title else str(check.get("id"))
+            rows.append((passed, mark, name, "" if passed else _.pick(check.get("message"))))
+        return rows
+
+    def summary(self) -> str:
+        _ = self._translator()
+        return _.ngettext("{lab}: {passed}/{n} check passes", "{lab}: {passed}/{n} checks pass",
+                          len(self.checks), lab=self.lab, passed=self.passed)
+
+    def courses(self) -> list[str]:
+        """One line per course: completed, nothing left, or which listed checks remain."""
+        _ = self._translator()
         lines = []
         for course in self.remaining:
             if course["completed"]:
-                lines.append(f"{course['course']}: đã hoàn thành / completed")
+                lines.append(_("Course {course}: completed", course=course["course"]))
             elif not course["checks"]:
-                lines.append(f"{course['course']}: đã đạt mọi bài kiểm tra khoá học yêu cầu / "
-                             "every check the course lists passes")
+                lines.append(_("Course {course}: every check the course lists passes",
+                               course=course["course"]))
             else:
-                left = "; ".join(f"{c['id']} ({c['title']['vi']} / {c['title']['en']})"
+                left = "; ".join(f"{_.pick(c.get('title')) or c['id']} ({c['id']})"
                                  for c in course["checks"])
-                lines.append(f"{course['course']}: còn phải đạt / still to pass: {left}")
+                lines.append(_.ngettext("Course {course}: {n} check still to pass: {checks}",
+                                        "Course {course}: {n} checks still to pass: {checks}",
+                                        len(course["checks"]), course=course["course"],
+                                        checks=left))
         return lines
 
     def __str__(self) -> str:
-        lines = [f"{self.lab}: {self.passed}/{len(self.checks)} checks pass"]
-        for check in self.checks:
-            mark = "✔" if check.get("passed") else "✘"
-            lines.append(f"  {mark} {check.get('id')}: {_message(check)}".rstrip(": "))
-        lines += self._courses()
-        return "\n".join(lines)
+        rows = self.rows()
+        width = max((len(mark) for _passed, mark, _name, _message in rows), default=0) + 2
+        lines = [self.summary()]
+        for _passed, mark, name, message in rows:
+            lines.append(f"  {'[' + mark + ']':<{width}} {name}")
+            if message:
+                lines.append(f"  {'':<{width}} {message}")
+        return "\n".join(lines + self.courses())
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-                "✅" if check.get("passed") else "❌", html.escape(str(check.get("id"))),
-                html.escape(_message(check)))
-            for check in self.checks)
-        courses = "".join(f"<p>{html.escape(line)}</p>" for line in self._courses())
-        return (f"<p><b>{html.escape(self.lab)}</b>: {self.passed}/{len(self.checks)} "
-                "đạt / pass</p><table><tr><th></th><th>check</th><th>message</th></tr>"
-                f"{rows}</table>{courses}")
-
-
-def _message(check: dict[str, Any]) -> str:
-    """A failing check's message, Vietnamese then English (the fleet sends both)."""
-    message = check.get("message")
-    if isinstance(message, dict):
-        return " / ".join(str(message[k]) for k in ("vi", "en") if message.get(k))
-    return str(message or "")
+        _ = self._translator()
+        esc = html.escape
+        cells = "".join(
+            "<tr><td style=\"color:{};font-weight:bold;white-space:nowrap\">{}</td>"
+            "<td>{}</td><td>{}</td></tr>".format(
+                "#1a7f37" if passed else "#b3261e", esc(mark), esc(name), esc(message))
+            for passed, mark, name, message in self.rows())
+        head = "".join(f"<th>{esc(column)}</th>"
+                       for column in (_("Result"), _("Check"), _("Details")))
+        courses = "".join(f"<li>{esc(line)}</li>" for line in self.courses())
+        return (f"<p><b>{esc(self.summary())}</b></p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
+                + (f"<ul>{courses}</ul>" if courses else ""))
 
 
 @dataclass
@@ -163,19 +207,23 @@ def _connect_and_wait(client: mqtt.Client, lab: Lab, timeout: float) -> None:
         answered.set()
 
     client.on_connect = on_connect
-    where = f"the broker at {lab.host}:{lab.port}"
+    _ = _tr()
+    broker = f"{lab.host}:{lab.port}"
     try:
         client.connect(lab.host, lab.port)
     except OSError as err:
-        raise LabError(f"cannot reach {where}: {err}") from err
+        raise LabError(_("cannot reach the broker at {broker}: {error}", broker=broker,
+                         error=err)) from err
     client.loop_start()
     if not answered.wait(timeout) or outcome[0].is_failure:
         # paho would keep retrying a refused login in the background: stop it here.
         client.loop_stop()
         client.disconnect()
-        why = f"refused {lab.username!r}: {outcome[0]}" if outcome else (
-            f"did not answer within {timeout:g} s")
-        raise LabError(f"{where} {why}")
+        if outcome:
+            raise LabError(_("the broker at {broker} refused {username}: {reason}",
+                             broker=broker, username=repr(lab.username), reason=outcome[0]))
+        raise LabError(_("the broker at {broker} did not answer within {seconds} s",
+                         broker=broker, seconds=format_number(timeout, _.lang)))
     client.on_connect = None
 
 
@@ -190,9 +238,11 @@ def connect(lab: str, *, settings: Settings | None = None) -> Lab:
     if not (username and password and root):
         given = (username, password, root)
         missing = [name for name, value in zip(CREDENTIALS, given, strict=True) if not value]
-        verb = "is" if len(missing) == 1 else "are"
-        raise LabError(f"{', '.join(missing)} {verb} not set: connect() needs your broker "
-                       "credentials, which the hub gives every trainee's server")
+        raise LabError(_tr().ngettext(
+            "{names} is not set: connect() needs your broker credentials, which the hub "
+            "gives every trainee's server",
+            "{names} are not set: connect() needs your broker credentials, which the hub "
+            "gives every trainee's server", len(missing), names=", ".join(missing)))
     topic_root = f"{root.rstrip('/')}/{lab}"
     return Lab(id=lab, topic_root=topic_root, host=settings.mqtt_host, port=settings.mqtt_port,
                username=username, password=password.get_secret_value(),
@@ -205,12 +255,15 @@ def _lab_devices(settings: Settings, lab: str, topic_root: str) -> list[dict[str
     from lab_devices.labs.labfile import LabFileError, load_lab
     from lab_devices.models import MODELS
 
+    _ = _tr()
     if not LAB_ID.match(lab):
-        raise LabError(f"{lab!r} is not a lab id: lowercase letters, digits and '-'")
+        raise LabError(_("{lab} is not a lab id: lowercase letters, digits and '-'",
+                         lab=repr(lab)))
     path = settings.repo_root / "labs" / lab / "lab.yaml"
     if not path.is_file():
         known = sorted(p.parent.name for p in (settings.repo_root / "labs").glob("*/lab.yaml"))
-        raise LabError(f"no lab {lab!r}: {path} does not exist; labs: {', '.join(known)}")
+        raise LabError(_("no lab {lab}: {path} does not exist; labs: {labs}", lab=repr(lab),
+                         path=path, labs=", ".join(known)))
     try:
         spec = load_lab(path)
     except LabFileError as err:

@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from senlab.commands import role_label, tr
+from senlab.i18n import Translator, format_number
 from senlab.settings import Settings
 
 console = Console()
@@ -22,34 +24,42 @@ def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> int:
     from senlab.roster import RosterError
     from senlab.roster_import import import_roster
 
+    _ = tr(args)
     hub = None
     if not args.no_hub:
         token = settings.admin_token_value()
         if token is None:
-            console.print("[bold red]senlab roster import:[/] the hub's users and groups are "
-                          "made with SENLAB_ADMIN_TOKEN, which is not set (start the hub with "
-                          "it), or pass --no-hub to write the progress database alone")
+            console.print("[bold red]senlab roster import:[/] "
+                          + _("the hub's users and groups are made with SENLAB_ADMIN_TOKEN, "
+                              "which is not set (start the hub with it), or pass --no-hub to "
+                              "write the progress database alone"))
             return 2
         hub = HubClient(settings.hub_api_url, token)
     try:
-        with console.status(f"Importing {args.file}"):
+        with console.status(_("Importing {file}", file=args.file)):
             summary = import_roster(settings, Path(args.file), hub)
     except RosterError as err:
-        console.print(f"[bold red]senlab roster import:[/] nothing was imported; "
-                      f"{len(err.problems)} problem(s):")
+        console.print("[bold red]senlab roster import:[/] "
+                      + _("nothing was imported; {count} problem(s):",
+                          count=format_number(len(err.problems), _.lang)))
         for row, field, message in err.problems:
-            console.print(f"  {args.file}: row {row}, field {field}: {message}")
+            console.print("  " + _("{file}: row {row}, field {field}: {message}",
+                                   file=args.file, row=row, field=field, message=message))
         return 2
     except (OSError, RuntimeError) as err:
         console.print(f"[bold red]senlab roster import:[/] {err}")
         return 2
-    table = Table(title=f"Imported {args.file}", show_header=False)
-    table.add_row("parks", str(summary.parks))
-    table.add_row("enterprises", str(summary.enterprises))
-    for role, count in summary.people.items():
-        table.add_row(role, str(count))
-    table.add_row("enrolments", str(summary.enrolments))
-    table.add_row("hub users created", str(summary.hub_users_created))
+
+    def count(n: int) -> str:
+        return format_number(n, _.lang)
+
+    table = Table(title=_("Imported {file}", file=args.file), show_header=False)
+    table.add_row(_("parks"), count(summary.parks))
+    table.add_row(_("enterprises"), count(summary.enterprises))
+    for role, people in summary.people.items():
+        table.add_row(role_label(_, role), count(people))
+    table.add_row(_("enrolments"), count(summary.enrolments))
+    table.add_row(_("hub users created"), count(summary.hub_users_created))
     console.print(table)
     return 0
 
@@ -60,27 +70,31 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     # SQLAlchemy); not a cycle.
     from senlab.progress.reports.render import write_report
 
+    _ = tr(args)
     try:
-        with console.status(f"Writing the {args.period} report ({args.format})"):
+        with console.status(_("Writing the {period} report ({format})", period=args.period,
+                              format=args.format)):
             out = write_report(settings, args.period, args.format, Path(args.out))
     except ValueError as err:
         console.print(f"[bold red]senlab report:[/] {err}")
         return 2
-    console.print(f"Wrote {out} ({out.stat().st_size:,} bytes)")
+    console.print(_("Wrote {file} ({size} bytes)", file=out,
+                    size=format_number(out.stat().st_size, _.lang)))
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    roster = commands.add_parser("roster", help="import parks, enterprises and people")
+def register(commands: argparse._SubParsersAction, _: Translator) -> None:
+    roster = commands.add_parser("roster", help=_("import parks, enterprises and people"))
     sub = roster.add_subparsers(dest="roster_command", required=True)
-    load = sub.add_parser("import", help="import a roster (CSV or XLSX)")
+    load = sub.add_parser("import", help=_("import a roster (CSV or XLSX)"))
     load.add_argument("file")
     load.add_argument("--no-hub", action="store_true",
-                      help="write the progress database only, not the hub's users and groups")
+                      help=_("write the progress database only, not the hub's users and groups"))
     load.set_defaults(func=cmd_roster_import)
 
-    report = commands.add_parser("report", help="the plan's semi-annual or annual report")
-    report.add_argument("--period", required=True, help="2026H1 (semi-annual) or 2026 (annual)")
+    report = commands.add_parser("report", help=_("the plan's semi-annual or annual report"))
+    report.add_argument("--period", required=True,
+                        help=_("2026H1 (semi-annual) or 2026 (annual)"))
     report.add_argument("--format", required=True, choices=["xlsx", "pdf", "csv"])
     report.add_argument("--out", required=True)
     report.set_defaults(func=cmd_report)

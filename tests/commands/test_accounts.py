@@ -17,6 +17,13 @@ def test_remove_wants_names_or_all_but_not_both(argv, capsys):
     assert "name the accounts, or pass --all" in capsys.readouterr().out
 
 
+def test_the_refusal_is_in_vietnamese_under_a_vietnamese_locale(monkeypatch, capsys):
+    monkeypatch.setenv("LANG", "vi_VN.UTF-8")
+    assert main(["accounts", "remove"]) == 2
+    assert ("hãy nêu tên các tài khoản, hoặc dùng --all cho mọi tài khoản của SENLAB_HOME này"
+            in " ".join(capsys.readouterr().out.split()))
+
+
 def test_remove_is_refused_to_anyone_but_root(monkeypatch, capsys):
     monkeypatch.setattr(command, "isolated", lambda: False)
     assert main(["accounts", "remove", "--yes", "trainee1"]) == 2

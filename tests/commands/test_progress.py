@@ -61,3 +61,22 @@ def test_a_roster_import_for_the_hub_needs_the_admin_token(tmp_path, capsys):
     roster = write_roster(tmp_path / "roster.csv", [TRAINEE])
     assert main(["roster", "import", str(roster)]) == 2
     assert "SENLAB_ADMIN_TOKEN" in capsys.readouterr().out
+
+
+def test_the_report_and_the_roster_speak_vietnamese(tmp_path, capsys):
+    out = tmp_path / "bao-cao-2026.csv"
+    assert main(["--lang", "vi", "report", "--period", "2026", "--format", "csv",
+                 "--out", str(out)]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    size = out.stat().st_size
+    # The size with a dot for thousands in vi: 12345 bytes is "12.345 byte".
+    written = f"{size:,}".replace(",", ".")
+    assert f"Đã ghi {out} ({written} byte)" in said
+    roster = write_roster(tmp_path / "roster.csv", [TRAINEE, dict(TRAINEE, username="Bad Name")])
+    assert main(["--lang", "vi", "roster", "import", str(roster), "--no-hub"]) == 2
+    said = " ".join(capsys.readouterr().out.split())
+    assert "chưa nhập gì; có 1 lỗi:" in said and "dòng 3, trường username" in said
+    good = write_roster(tmp_path / "good.csv", [TRAINEE])
+    assert main(["--lang", "vi", "roster", "import", str(good), "--no-hub"]) == 0
+    said = capsys.readouterr().out
+    assert "học viên" in said and "lượt ghi danh" in said and "enrolments" not in said

@@ -129,7 +129,9 @@ def test_a_restarted_live_lab_has_forgotten_what_the_notebook_did(
 
 
 @pytest.mark.integration
-def test_a_wrong_password_is_refused_by_name(live: LiveLab, tmp_path: Path) -> None:
+def test_a_wrong_password_is_refused_by_name(live: LiveLab, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENLAB_LANG", "en")  # the message in English, as matched here
     lab = connect(LAB, settings=trainee_settings(live, tmp_path, mqtt_password="wrong"))
     with pytest.raises(LabError, match="refused 'validator'"):
         lab.mqtt_client(timeout=10)

@@ -1,5 +1,6 @@
 """`senlab.lab.connect`: a running lab from the settings the hub gives a trainee's server;
-missing settings and unknown labs are named. No broker is needed here."""
+missing settings and unknown labs are named, in the trainee's language (English here,
+`SENLAB_LANG=en`, unless a test says otherwise). No broker is needed here."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from senlab.settings import Settings
 
 CREDENTIALS = {"mqtt_username": "an", "mqtt_password": "an-pw", "topic_root": "labs/an",
                "mqtt_host": "127.0.0.1", "mqtt_port": 18830}
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENLAB_LANG", "en")
 
 
 def settings(tmp_path: Path, **fields) -> Settings:  # noqa: ANN003
@@ -62,4 +68,18 @@ def test_an_unknown_lab_is_named_with_the_labs_there_are(tmp_path: Path) -> None
 
 def test_a_lab_name_that_is_a_path_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="is not a lab id"):
+        connect("../secrets", settings=settings(tmp_path, **CREDENTIALS))
+
+
+def test_the_errors_are_in_vietnamese_for_a_vietnamese_trainee(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENLAB_LANG", "vi")
+    with pytest.raises(LabError) as caught:
+        connect("iot101-sensors", settings=settings(tmp_path))
+    assert str(caught.value).startswith(
+        "chưa đặt SENLAB_MQTT_USERNAME, SENLAB_MQTT_PASSWORD, SENLAB_TOPIC_ROOT: ")
+    with pytest.raises(LabError, match="^không có bài thực hành 'no-such-lab': .*iot101-sensors"):
+        connect("no-such-lab", settings=settings(tmp_path, **CREDENTIALS))
+    with pytest.raises(LabError, match="không phải mã bài thực hành"):
         connect("../secrets", settings=settings(tmp_path, **CREDENTIALS))

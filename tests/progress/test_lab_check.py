@@ -1,5 +1,6 @@
 """`GET /api/labs/{lab}/check` (what `senlab.lab` shows): the live checks, and per course the
-checks its completion rule lists that the trainee has still to pass.
+checks its completion rule lists that the trainee has still to pass. The table `lab.check()`
+makes of it is tested in tests/test_lab.py.
 
 The progress app calls the real fleet control app, in process, over the in-memory broker.
 """
@@ -7,7 +8,6 @@ The progress app calls the real fleet control app, in process, over the in-memor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +21,6 @@ from lab_devices.mqtt.fake import FakeBroker
 from senlab.courses import load_course
 from senlab.courses.labs import completion_rule
 from senlab.fleet import FleetClient
-from senlab.lab import CheckTable
 from senlab.progress.auth import current_identity
 from senlab.progress.identity import Identity
 from senlab.settings import REPO_ROOT, Settings
@@ -104,26 +103,3 @@ def test_a_completed_course_has_nothing_remaining(app, client) -> None:
     call(app, client, AN, "POST", f"/api/labs/{LAB}/start")
     [iot101] = call(app, client, AN, "GET", f"/api/labs/{LAB}/check").json()["remaining"]
     assert (iot101["completed"], iot101["checks"]) == (True, [])
-
-
-def test_the_table_names_the_remaining_checks_in_both_languages() -> None:
-    title = {"vi": "Làm chậm trạm không khí", "en": "Slow down the air station"}
-    table = CheckTable(lab=LAB, checks=[
-        {"id": "ping-station", "passed": True, "message": None},
-        {"id": "slow-down-air", "passed": False, "message": {"vi": "chưa", "en": "not yet"}}],
-        remaining=[{"course": "iot101", "completed": False,
-                    "checks": [{"id": "slow-down-air", "title": title}]}])
-    text = str(table)
-    assert "1/2 checks pass" in text and "✘ slow-down-air: chưa / not yet" in text
-    assert ("iot101: còn phải đạt / still to pass: slow-down-air "
-            "(Làm chậm trạm không khí / Slow down the air station)") in text
-    assert table.left_for("iot101") == ["slow-down-air"]
-    assert "still to pass" in table._repr_html_()
-
-
-def test_the_table_says_when_a_course_needs_no_more_checks(tmp_path: Path) -> None:
-    table = CheckTable(lab=LAB, checks=[], remaining=[
-        {"course": "iot101", "completed": False, "checks": []},
-        {"course": "iot102", "completed": True, "checks": []}])
-    assert "iot101: đã đạt mọi bài kiểm tra khoá học yêu cầu" in str(table)
-    assert "iot102: đã hoàn thành / completed" in str(table)

@@ -226,6 +226,7 @@ class TddPattern:
     slots: str = "DDDSU"
     special_dl: int = 10
     special_ul: int = 2
+    paired: bool = False  # FDD: each direction has its own carrier and every symbol
 
     def __post_init__(self) -> None:
         if not self.slots or set(self.slots) - set("DSU"):
@@ -237,12 +238,14 @@ class TddPattern:
 
     def share(self, downlink: bool = True) -> float:
         """The share of the pattern's symbols in one direction."""
+        if self.paired:
+            return 1.0
         full = self.slots.count("D" if downlink else "U")
         special = self.special_dl if downlink else self.special_ul
         return (14 * full + special * self.slots.count("S")) / (14 * len(self.slots))
 
 
-FDD = TddPattern("D", 0, 0)  # paired spectrum: every symbol in each direction
+FDD = TddPattern("D", 0, 0, paired=True)  # paired spectrum: every symbol each way
 DEFAULT_TDD = TddPattern()
 INITIAL_BLER = 0.1  # the CQI tables' target: TB error probability ≤ 0.1, TS 38.214 §5.2.2.1
 

@@ -1,21 +1,35 @@
 """The device fleet as a hub-managed service, and the client that controls it.
 
 `python -m senlab.fleet` turns the settings into the fleet's files (its broker password,
-its control token) and runs `lab_devices.fleet.service`, which stays free of `senlab`. The
-fleet's own hub token (JUPYTERHUB_API_TOKEN, given by the hub) is what it posts lab
-events to the progress service with.
+its control token) and runs `lab_devices.fleet.service`, which stays free of `senlab`.
+What happens in the labs comes back as records (`lab_devices.fleet.runtime.FleetRecord`):
+`FleetEvents` makes `senlab.events` of them and hands them to a `senlab.spool.SpoolSender`,
+which keeps them in ``SENLAB_HOME/spool/fleet/`` until the progress service has answered
+for each. The fleet's own hub token (JUPYTERHUB_API_TOKEN, given by the hub) is what it
+posts them with.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
+from lab_devices.device.messages import Evidence
+from lab_devices.fleet import service
+from lab_devices.fleet.runtime import CheckRecord, FleetRecord, LabStartedRecord
+from senlab import events
 from senlab.broker import BrokerAccounts
 from senlab.settings import Settings, get_settings, refuse_weak_settings
+from senlab.spool import HttpPoster, Spool, SpoolSender, events_url, progress_url, spool_folder
+
+log = logging.getLogger("senlab.fleet")
+SERVICE_NAME = "fleet"
 
 
 class FleetUnavailable(RuntimeError):
@@ -74,25 +88,76 @@ def service_arguments(settings: Settings) -> list[str]:
                                                       broker.password)),
         "--control-port", str(settings.fleet_port),
         "--token-file", str(secrets_dir / "fleet-control-token"),
+        "--state-dir", str(settings.home / "fleet"),
     ]
     settings.secret("fleet-control-token")
-    if settings.hub_service_token is not None:
-        events_token = write_secret_file(run_dir / "fleet-hub-token",
-                                         settings.hub_service_token.get_secret_value())
-        args += [
-            "--events-url",
-            f"http://127.0.0.1:{settings.progress_port}/services/progress/api/events",
-            "--events-token-file", str(events_token),
-        ]
     return args
 
 
-def main() -> None:
-    from lab_devices.fleet import service
+def event_of(record: FleetRecord) -> dict[str, Any]:
+    """The progress event of one of the fleet's records (built, and so checked, by
+    `senlab.events`)."""
+    at = datetime.fromtimestamp(record.at, UTC)
+    match record:
+        case LabStartedRecord():
+            return events.lab_started(record.trainee, record.lab, at=at)
+        case CheckRecord():
+            return events.lab_check(record.trainee, record.lab, record.check, record.passed,
+                                    at=at)
+        case Evidence():
+            return events.lab_evidence(record.trainee, record.lab, record.device,
+                                       record.action, record.detail, at=at)
+    raise TypeError(f"the fleet gave a record of no known kind: {record!r}")
 
+
+class FleetEvents:
+    """The fleet's `EventSink`: each record as its event, into the fleet's spool.
+
+    It is called on the fleet's event loop, so it only builds events and hands them to the
+    sender's thread, which writes and posts them. A record that does not make a valid
+    event (which the fleet's own checks of names should prevent) is logged and counted
+    in `invalid`, and never stops the others.
+    """
+
+    def __init__(self, sender: SpoolSender) -> None:
+        self.sender = sender
+        self.invalid = 0
+
+    def __call__(self, records: list[FleetRecord]) -> None:
+        built = []
+        for record in records:
+            try:
+                built.append(event_of(record))
+            except (ValidationError, TypeError) as error:
+                self.invalid += 1
+                log.error("fleet record not sent, it makes no valid event: %r: %s",
+                          record, error)
+        if built:
+            self.sender.put(built)
+
+
+def fleet_sender(settings: Settings) -> SpoolSender | None:
+    """The sender of the fleet's events, when the hub gave the fleet a token to post with."""
+    if settings.hub_service_token is None:
+        return None
+    poster = HttpPoster(events_url(progress_url(settings)),
+                        settings.hub_service_token.get_secret_value())
+    return SpoolSender(Spool(spool_folder(settings.home, SERVICE_NAME)), poster,
+                       name="fleet-events")
+
+
+def main() -> None:
     settings = get_settings()
     refuse_weak_settings(settings, "senlab fleet")
-    service.main(service_arguments(settings))
+    sender = fleet_sender(settings)
+    if sender is None:
+        service.main(service_arguments(settings))
+        return
+    sender.start()
+    try:
+        service.main(service_arguments(settings), events=FleetEvents(sender))
+    finally:
+        sender.close()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ import httpx
 from pydantic import ValidationError
 
 from senlab.events import MAX_BATCH, BatchResult
+from senlab.settings import Settings
 
 log = logging.getLogger("senlab.spool")
 
@@ -310,6 +311,20 @@ class HttpPoster:
 
     def close(self) -> None:
         self._client.close()
+
+
+PROGRESS_PREFIX = "/services/progress"
+
+
+def progress_url(settings: Settings) -> str:
+    """The progress service's base URL: `SENLAB_PROGRESS_URL`, or directly on its local port.
+
+    (`hub_service_prefix` is not used: a producer run as a hub service is given its own
+    prefix there.)
+    """
+    if settings.progress_url:
+        return settings.progress_url.rstrip("/")
+    return f"http://127.0.0.1:{settings.progress_port}{PROGRESS_PREFIX}"
 
 
 def events_url(progress_url: str) -> str:

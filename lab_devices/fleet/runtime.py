@@ -13,8 +13,10 @@ Lab control, which the control API (``control.py``) serves over HTTP:
 * ``check_lab(trainee, lab)``: each check, passed or not, with its message;
 * ``inject_fault(trainee, lab, device, fault)``: an instructor's fault, now.
 
-Events for the progress service (``lab.started``, ``lab.check``, ``lab.evidence``, in
-the shape of its ``POST /api/events``) go to an ``EventSink``.
+What happens in a lab (a lab started, a check's result, a device's evidence) goes to an
+``EventSink`` as records: `LabStartedRecord`, `CheckRecord`, `Evidence`. The fleet knows
+nothing of the progress service; SenLab's sink (``senlab.fleet.FleetEvents``) makes its
+events of them and spools them.
 """
 
 from __future__ import annotations
@@ -26,15 +28,14 @@ import logging
 import random
 import re
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from lab_devices.device.faults import Fault
 from lab_devices.device.messages import Evidence, Message
 from lab_devices.fleet.host import ConnectionFactory, DeviceHost
+from lab_devices.fleet.state import FleetState, SavedLab
 from lab_devices.labs.checks import CheckResult, evaluate_checks
 from lab_devices.labs.labfile import LabSpec
 from lab_devices.models import MODELS
@@ -44,7 +45,30 @@ log = logging.getLogger(__name__)
 
 # Trainee names are broker user names and one topic level each (see the broker's ACL).
 TRAINEE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-EventSink = Callable[[list[dict[str, Any]]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LabStartedRecord:
+    """A trainee's lab came up at `at` (epoch seconds)."""
+
+    trainee: str
+    lab: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecord:
+    """One check of a trainee's lab, evaluated at `at`."""
+
+    trainee: str
+    lab: str
+    check: str
+    passed: bool
+    at: float
+
+
+FleetRecord = LabStartedRecord | CheckRecord | Evidence
+EventSink = Callable[[list[FleetRecord]], None]
 # Each wake-up of the loop costs tens of µs of CPU whatever it does (more on an idle
 # virtual machine), so devices due close together are ticked together: the loop wakes
 # about once per WAKE_BATCH due devices, every 10 ms at most and every 50 ms at least.
@@ -78,12 +102,6 @@ class BrokerUnavailable(FleetError):
 
 class UnknownDevice(FleetError):
     """The running lab has no such device, or the device no such channel."""
-
-
-def progress_event(kind: str, data: dict[str, Any], at: float) -> dict[str, Any]:
-    """An event in the progress service's shape, with a client-made id."""
-    return {"id": str(uuid.uuid4()), "type": kind,
-            "occurred_at": datetime.fromtimestamp(at, UTC).isoformat(), "data": data}
 
 
 @dataclass
@@ -124,10 +142,13 @@ class Fleet:
         events: EventSink | None = None,
         clock: Callable[[], float] = time.time,
         connect_concurrency: int = 64,
+        state: FleetState | None = None,
     ) -> None:
         self.connect = connect
         self.labs = dict(labs)
         self.events = events
+        self.state = state
+        self._unresumed: dict[tuple[str, str], SavedLab] = {}
         self.clock = clock
         self.runs: dict[tuple[str, str], LabRun] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
@@ -147,8 +168,12 @@ class Fleet:
             raise UnknownLab(f"no lab {lab_id!r}; labs: {', '.join(sorted(self.labs))}")
         return spec
 
-    async def start_lab(self, trainee: str, lab_id: str) -> LabRun:
-        """Bring up a trainee's lab, or return it if it is already running."""
+    async def start_lab(self, trainee: str, lab_id: str, *, resumed: SavedLab | None = None,
+                        ) -> LabRun:
+        """Bring up a trainee's lab, or return it if it is already running.
+
+        `resumed` is a lab that a previous run of the fleet ran: it keeps its start time
+        and its evidence, and is not announced again."""
         if not TRAINEE_NAME.match(trainee):
             raise InvalidName(f"trainee {trainee!r} is not a valid name: 1-64 lowercase "
                               "letters, digits, '.', '_' or '-'")
@@ -157,17 +182,60 @@ class Fleet:
         async with self._locks.setdefault(key, asyncio.Lock()):
             if key in self.runs:
                 return self.runs[key]
-            run = LabRun(trainee, spec, self.clock())
+            run = LabRun(trainee, spec, resumed.started_at if resumed else self.clock())
             for device_spec in spec.devices:
                 run.hosts[device_spec.id] = self._make_host(run, device_spec)
+            if resumed is not None and self.state is not None:
+                kept = self.state.evidence(trainee, lab_id)
+                for device_id, host in run.hosts.items():
+                    host.restore_evidence([e for e in kept if e.device == device_id])
             await self._connect_all(run)
             self.runs[key] = run
             for host in run.hosts.values():
                 self._schedule_first(host)
             self.active_devices += len(run.hosts)
-        self._emit([progress_event("lab.started", {"trainee": trainee, "lab": lab_id},
-                                   run.started_at)])
+            self._save_labs()
+        if resumed is None:
+            self._emit([LabStartedRecord(trainee, lab_id, run.started_at)])
         return run
+
+    async def resume(self, *, first_retry: float = 0.5, most: float = 10.0) -> list[LabRun]:
+        """Start again the labs a previous run of the fleet was running (see `FleetState`).
+
+        A lab whose file is gone is logged and dropped. While the broker does not take the
+        devices (it may be restarting too), the lab is tried again with a growing delay,
+        and it stays in the state file meanwhile."""
+        if self.state is None:
+            return []
+        self._unresumed = {(s.trainee, s.lab): s for s in self.state.load_labs()}
+        resumed, delay = [], first_retry
+        while self._unresumed and not self._closed:
+            for key, saved in list(self._unresumed.items()):
+                if saved.lab not in self.labs:
+                    log.warning("lab %r of %r is no longer in the lab files; not resumed",
+                                saved.lab, saved.trainee)
+                    del self._unresumed[key]
+                    self.state.forget(saved.trainee, saved.lab)
+                    continue
+                try:
+                    resumed.append(await self.start_lab(saved.trainee, saved.lab,
+                                                        resumed=saved))
+                except BrokerUnavailable as error:
+                    log.warning("lab %r of %r not resumed yet: %s", saved.lab,
+                                saved.trainee, error)
+                    continue
+                self._unresumed.pop(key, None)
+            if self._unresumed:
+                await asyncio.sleep(delay)
+                delay = min(most, delay * 2)
+        self._save_labs()
+        return resumed
+
+    def _save_labs(self) -> None:
+        if self.state is not None:
+            running = {k: SavedLab(r.trainee, r.lab.id, r.started_at)
+                       for k, r in self.runs.items()}
+            self.state.save_labs({**self._unresumed, **running}.values())
 
     def _make_host(self, run: LabRun, device_spec: Any) -> DeviceHost:
         faults = [f.to_fault() for f in run.lab.faults if f.device == device_spec.id]
@@ -198,10 +266,21 @@ class Fleet:
         """Stop a trainee's lab; False if it was not running."""
         run = self.runs.pop((trainee, lab_id), None)
         if run is None:
-            return False
+            if self._unresumed.pop((trainee, lab_id), None) is None:
+                return False
+            self._save_labs()
+            if self.state is not None:
+                self.state.forget(trainee, lab_id)
+            return True
+        await self._stop_run(run)
+        self._save_labs()
+        if self.state is not None:
+            self.state.forget(trainee, lab_id)
+        return True
+
+    async def _stop_run(self, run: LabRun) -> None:
         self.active_devices -= len(run.hosts)
         await asyncio.gather(*(h.stop() for h in run.hosts.values()), return_exceptions=True)
-        return True
 
     def running(self, trainee: str, lab_id: str) -> LabRun:
         run = self.runs.get((trainee, lab_id))
@@ -215,9 +294,7 @@ class Fleet:
         run = self.running(trainee, lab_id)
         results = evaluate_checks(run.lab, {k: h.device for k, h in run.hosts.items()})
         now = self.clock()
-        self._emit([progress_event("lab.check", {"trainee": trainee, "lab": lab_id,
-                                                 "check": r.id, "passed": r.passed}, now)
-                    for r in results])
+        self._emit([CheckRecord(trainee, lab_id, r.id, r.passed, now) for r in results])
         return results
 
     def inject_fault(self, trainee: str, lab_id: str, device_id: str, fault: Fault) -> None:
@@ -233,11 +310,16 @@ class Fleet:
 
     # -- events --------------------------------------------------------------------------
     def _on_evidence(self, records: list[Evidence]) -> None:
-        self._emit([record.as_event() for record in records])
+        if self.state is not None:
+            try:
+                self.state.append_evidence(records)
+            except OSError:
+                log.exception("cannot keep evidence in %s", self.state.folder)
+        self._emit(list(records))
 
-    def _emit(self, events: list[dict[str, Any]]) -> None:
-        if self.events is not None and events:
-            self.events(events)
+    def _emit(self, records: list[FleetRecord]) -> None:
+        if self.events is not None and records:
+            self.events(records)
 
     # -- the ticker ----------------------------------------------------------------------
     def add_host(self, host: DeviceHost) -> None:
@@ -308,7 +390,11 @@ class Fleet:
             await asyncio.sleep(delay)
 
     async def close(self) -> None:
-        """Stop every lab and the ticker."""
+        """Stop every lab's devices and the ticker. The state (if any) still lists the
+        labs, so that the fleet's next run resumes them."""
         self._closed = True
-        for trainee, lab_id in list(self.runs):
-            await self.stop_lab(trainee, lab_id)
+        runs, self.runs = list(self.runs.values()), {}
+        for run in runs:
+            await self._stop_run(run)
+        if self.state is not None:
+            self.state.close()

@@ -2,9 +2,10 @@
 
 It loads every ``labs/<lab>/lab.yaml``, connects devices to the broker with the fleet's
 service account (which may publish and subscribe ``labs/#``), serves the control API on
-``--control-port`` (bearer token from ``--token-file``) and, given ``--events-url``,
-forwards lab events to the progress service. Secrets come from files, never the command
-line, so they do not show in ``ps``.
+``--control-port`` (bearer token from ``--token-file``) and hands what happens in the
+labs to the ``events`` sink its caller gives (``senlab.fleet`` gives one that spools
+progress events). Secrets come from files, never the command line, so they do not show
+in ``ps``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from pathlib import Path
 import uvicorn
 
 from lab_devices.fleet.control import create_control_app
-from lab_devices.fleet.events import EventForwarder
-from lab_devices.fleet.runtime import Fleet
+from lab_devices.fleet.runtime import EventSink, Fleet
+from lab_devices.fleet.state import FleetState
 from lab_devices.labs.labfile import load_labs
 from lab_devices.mqtt.connection import BrokerConfig, MqttConnection
+
+log = logging.getLogger("lab_devices.fleet.service")
 
 
 def connection_factory(broker: BrokerConfig) -> partial[MqttConnection]:
@@ -46,9 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--control-port", type=int, default=8102)
     parser.add_argument("--token-file", type=Path, required=True,
                         help="File holding the bearer token the control API requires.")
-    parser.add_argument("--events-url", help="The progress service's POST /api/events URL.")
-    parser.add_argument("--events-token-file", type=Path,
-                        help="File holding the token to post events with.")
+    parser.add_argument("--state-dir", type=Path,
+                        help="Where the running labs and their evidence are kept, so that the "
+                             "fleet resumes them when it is started again after dying.")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
                         help="Event loop: uvloop costs the fleet less CPU per message.")
     parser.add_argument("--log-level", default="INFO")
@@ -65,24 +68,17 @@ def read_secret(path: Path, what: str) -> str:
     return value
 
 
-async def serve(args: argparse.Namespace) -> None:
+async def serve(args: argparse.Namespace, events: EventSink | None = None) -> None:
     labs = load_labs(args.labs)
     broker = BrokerConfig(args.mqtt_host, args.mqtt_port, args.mqtt_username,
                           read_secret(args.mqtt_password_file, "--mqtt-password-file"),
                           unix_path=args.mqtt_unix_path)
-    forwarder = None
-    if args.events_url:
-        if args.events_token_file is None:
-            raise SystemExit("--events-url needs --events-token-file")
-        forwarder = EventForwarder(args.events_url,
-                                   read_secret(args.events_token_file, "--events-token-file"))
-    fleet = Fleet(connection_factory(broker), labs, events=forwarder)
+    state = FleetState(args.state_dir) if args.state_dir else None
+    fleet = Fleet(connection_factory(broker), labs, events=events, state=state)
     app = create_control_app(fleet, read_secret(args.token_file, "--token-file"))
     server = uvicorn.Server(uvicorn.Config(app, host=args.control_host, port=args.control_port,
                                            log_level="warning", lifespan="off"))
-    tasks = [asyncio.create_task(fleet.run())]
-    if forwarder is not None:
-        tasks.append(asyncio.create_task(forwarder.run()))
+    tasks = [asyncio.create_task(fleet.run()), asyncio.create_task(resume(fleet))]
     try:
         await server.serve()
     finally:
@@ -93,7 +89,19 @@ async def serve(args: argparse.Namespace) -> None:
             await asyncio.gather(*tasks)
 
 
-def main(argv: list[str] | None = None) -> None:
+async def resume(fleet: Fleet) -> None:
+    """The labs the fleet ran before it died, started again beside the control API."""
+    try:
+        resumed = await fleet.resume()
+    except Exception:  # noqa: BLE001 - the fleet serves new labs even if old ones fail
+        log.exception("resuming the labs that were running failed")
+        return
+    if resumed:
+        log.info("resumed %d lab(s) that were running", len(resumed))
+
+
+def main(argv: list[str] | None = None, events: EventSink | None = None) -> None:
+    """Run the fleet until SIGINT or SIGTERM; what happens in its labs goes to `events`."""
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -104,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
 
         run = uvloop.run
     with contextlib.suppress(KeyboardInterrupt):
-        run(serve(args))
+        run(serve(args, events))
 
 
 if __name__ == "__main__":

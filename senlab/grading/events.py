@@ -11,24 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from senlab.spool import HttpPoster, Spool, events_url, spool_folder
+from senlab.spool import HttpPoster, Spool, events_url, progress_url, spool_folder
 
 if TYPE_CHECKING:
     from senlab.settings import Settings
 
 SERVICE_NAME = "grader"
-PROGRESS_PREFIX = "/services/progress"
-
-
-def progress_url(settings: Settings) -> str:
-    """The progress service's base URL: `SENLAB_PROGRESS_URL`, or directly on its local port.
-
-    (`hub_service_prefix` is not used: run as a hub service, the grader is given its
-    own prefix there.)
-    """
-    if settings.progress_url:
-        return settings.progress_url.rstrip("/")
-    return f"http://127.0.0.1:{settings.progress_port}{PROGRESS_PREFIX}"
+__all__ = ["SERVICE_NAME", "grader_poster", "grader_spool", "progress_url", "service_token"]
 
 
 def service_token(settings: Settings) -> str:

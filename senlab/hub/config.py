@@ -2,7 +2,8 @@
 
 `hub_config/jupyterhub_config.py` calls `configure(c, settings)`. Mosquitto, the progress
 service and the device fleet are hub-managed services: the hub starts them, gives them
-their tokens and restarts them when they exit.
+their tokens and restarts them when they exit, within about a second
+(`senlab.hub.services`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from pydantic import SecretStr
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.courses import course_groups, write_common_configs
 from senlab.hub.roles import hub_groups, hub_roles
+from senlab.hub.services import poll_services_every
 from senlab.settings import Settings
 
 ADMIN_SERVICE = "senlab-admin"
 ADMIN_USER = "admin"
+# How often the hub looks whether a managed service died (then it starts it again).
+SERVICE_POLL_SECONDS = 1.0
 
 
 def venv_bin() -> Path:
@@ -153,6 +157,7 @@ def configure(c, settings: Settings) -> None:
     c.ConfigurableHTTPProxy.pid_file = str(home / "proxy.pid")
     services = managed_services(settings)
     c.JupyterHub.services = services
+    poll_services_every(SERVICE_POLL_SECONDS)
     c.JupyterHub.template_paths = [str(settings.repo_root / "hub_config" / "templates")]
     c.JupyterHub.logo_file = str(settings.repo_root / "hub_config" / "static" / "senlab-logo.svg")
     token = settings.admin_token_value()

@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from senlab.progress.reports.data import PeriodError, parse_period
 from senlab.progress.reports.render import write_report
-from tests.progress.conftest import ADMIN, event, post_events
+from tests.progress.conftest import ADMIN, course_event, event, post_events
 from tests.progress.world import build_world
 
 
@@ -87,6 +88,17 @@ def test_the_pdf_report_is_a_pdf(settings, reported, tmp_path):
     out = write_report(settings, "2026", "pdf", tmp_path / "r.pdf")
     assert out.read_bytes().startswith(b"%PDF")
     assert out.stat().st_size > 5000
+
+
+def test_a_course_title_that_looks_like_markup_prints_as_it_is(settings, api, tmp_path):
+    # Found by the fuzz run: reportlab reads a paragraph's text as markup, so a title
+    # with "<" or "&" made the PDF report a 500.
+    published = course_event("odd", tags=["iot", "beginner"], assignments=["a1"])
+    published["data"]["title"] = "Khóa <b>A & B</b> <1>"
+    post_events(api, [published])
+    out = write_report(settings, "2026H1", "pdf", tmp_path / "r.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Khóa <b>A & B</b> <1>" in text
 
 
 def test_an_unknown_format_is_refused(settings, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -35,8 +36,14 @@ def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
     return title, body, cell
 
 
+def _text(value: object, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: Paragraph reads markup, and a name such as "A&B <1>" from
+    the roster or a course must print as it is, not break the report."""
+    return Paragraph(escape(str(value)), style)
+
+
 def _table(header: list[str], rows: list[list], cell: ParagraphStyle) -> Table:
-    data = [[Paragraph(str(v), cell) for v in row] for row in [header, *rows]]
+    data = [[_text(v, cell) for v in row] for row in [header, *rows]]
     table = Table(data, repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -70,7 +77,7 @@ def to_pdf(data: ReportData) -> bytes:
     register_fonts()
     title, body, cell = _styles()
     lines = heading(data)
-    story = [Paragraph(lines[0], title), *(Paragraph(line, body) for line in lines[1:]),
+    story = [_text(lines[0], title), *(_text(line, body) for line in lines[1:]),
              Spacer(1, 4 * mm), Paragraph("I. Các chỉ tiêu của Kế hoạch", title),
              _table(INDICATOR_HEADER, indicator_rows(data), cell), Spacer(1, 3 * mm),
              _chart(data), Paragraph("II. Theo khu, cụm công nghiệp", title),

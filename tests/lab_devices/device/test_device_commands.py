@@ -105,17 +105,6 @@ def test_accepted_commands_are_evidence_with_their_parameters(station, send):
     assert accepted[-1].device == "air-1"
 
 
-def test_evidence_becomes_a_progress_event_with_its_own_id(station, send):
-    send(station, "ping")
-    send(station, "ping")
-    event = station.evidence[-1].as_event()
-    assert event["type"] == "lab.evidence"
-    assert event["data"]["kind"] == "command_accepted"
-    assert event["id"] == station.evidence[-1].as_event()["id"]
-    assert event["id"] != station.evidence[-2].as_event()["id"]
-    assert event["occurred_at"].endswith("+00:00")
-
-
 def test_ack_alarm_of_an_alarm_that_is_not_active_is_an_error(station, send):
     reply = send(station, "ack_alarm", alarm="pm25_high")
     assert reply["ok"] is False

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from lab_devices.device.faults import Fault
-from lab_devices.fleet.runtime import Fleet, FleetError, InvalidName, LabNotRunning, UnknownLab
+from lab_devices.device.messages import Evidence
+from lab_devices.fleet.runtime import (
+    CheckRecord,
+    Fleet,
+    FleetError,
+    InvalidName,
+    LabNotRunning,
+    LabStartedRecord,
+    UnknownLab,
+)
 from lab_devices.labs.labfile import load_labs
 from lab_devices.mqtt.fake import FakeBroker, topic_matches
 
@@ -31,7 +40,7 @@ def broker() -> FakeBroker:
 
 
 @pytest.fixture
-def events() -> list[dict]:
+def events() -> list:
     return []
 
 
@@ -95,7 +104,7 @@ async def test_start_is_idempotent(fleet, broker, events):
     second = await fleet.start_lab("an", "iot101-sensors")
     assert first is second
     assert len(broker.connections) == 2
-    assert [e["type"] for e in events] == ["lab.started"]
+    assert [type(e) for e in events] == [LabStartedRecord]
 
 
 async def test_a_command_round_trips_with_its_id(fleet, broker, clock):
@@ -115,12 +124,12 @@ async def test_garbage_gets_an_error_reply_and_the_device_keeps_publishing(fleet
     assert len(broker.messages(f"{ROOT}/air-1/telemetry")) > before
 
 
-async def test_evidence_is_forwarded_as_progress_events(fleet, broker, events):
+async def test_evidence_goes_to_the_sink_as_records(fleet, broker, events):
     await fleet.start_lab("an", "iot101-sensors")
     send(broker, b'{"id": 1, "action": "set_interval", "seconds": 10}')
-    evidence = [e for e in events if e["type"] == "lab.evidence"]
-    assert [e["data"]["kind"] for e in evidence] == ["setpoint_changed", "command_accepted"]
-    assert evidence[0]["data"]["trainee"] == "an" and evidence[0]["data"]["device"] == "air-1"
+    evidence = [e for e in events if isinstance(e, Evidence)]
+    assert [e.action for e in evidence] == ["setpoint_changed", "command_accepted"]
+    assert evidence[0].trainee == "an" and evidence[0].device == "air-1"
 
 
 async def test_check_returns_each_check_and_posts_the_results(fleet, broker, events):
@@ -128,9 +137,8 @@ async def test_check_returns_each_check_and_posts_the_results(fleet, broker, eve
     send(broker, b'{"id": 1, "action": "ping"}')
     results = fleet.check_lab("an", "iot101-sensors")
     assert results[0].id == "ping-station" and results[0].passed
-    posted = [e["data"] for e in events if e["type"] == "lab.check"]
-    assert posted[0] == {"trainee": "an", "lab": "iot101-sensors", "check": "ping-station",
-                         "passed": True}
+    posted = [e for e in events if isinstance(e, CheckRecord)]
+    assert posted[0] == CheckRecord("an", "iot101-sensors", "ping-station", True, fleet.clock())
 
 
 async def test_two_trainees_get_separate_devices(fleet, broker, clock):

@@ -1,18 +1,15 @@
 """The fleet as the service the progress service calls: a real process, broker and HTTP.
 
-Starts ``python -m lab_devices.fleet.service`` against a private Mosquitto, drives its control
-API with a bearer token, and receives its events on a small HTTP server standing in for
-the progress service's ``POST /api/events``.
+Starts ``python -m lab_devices.fleet.service`` against a private Mosquitto and drives its
+control API with a bearer token. (Its events, which ``senlab.fleet`` gives it a sink for,
+are tested in tests/test_fleet.py and, through the whole stack, in tests/stack.)
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
@@ -24,29 +21,7 @@ from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker, free_port
 REPO = Path(__file__).resolve().parents[3]
 PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw"}
 TOKEN = "service-control-token-0123456789"
-EVENTS_TOKEN = "events-token-0123456789"
 pytestmark = pytest.mark.integration
-
-
-class EventSink(BaseHTTPRequestHandler):
-    """Records posted event batches; answers as the progress service does."""
-
-    batches: list[dict] = []
-    tokens: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).batches.append(body)
-        type(self).tokens.append(self.headers.get("Authorization", ""))
-        answer = json.dumps({"accepted": len(body["events"]), "duplicates": 0}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 def wait_for(condition, what: str, timeout: float = 40.0):
@@ -65,18 +40,13 @@ def stack(tmp_path):
     secrets.mkdir()
     (secrets / "mqtt").write_text(PASSWORDS[FLEET_USER])
     (secrets / "token").write_text(TOKEN)
-    (secrets / "events").write_text(EVENTS_TOKEN)
-    sink = HTTPServer(("127.0.0.1", 0), EventSink)
-    EventSink.batches, EventSink.tokens = [], []
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
     with LocalBroker(tmp_path / "broker", PASSWORDS) as broker:
         control_port = free_port()
         service = subprocess.Popen([
             sys.executable, "-m", "lab_devices.fleet.service", "--labs", str(REPO / "labs"),
             "--mqtt-port", str(broker.port), "--mqtt-password-file", str(secrets / "mqtt"),
             "--control-port", str(control_port), "--token-file", str(secrets / "token"),
-            "--events-url", f"http://127.0.0.1:{sink.server_port}/api/events",
-            "--events-token-file", str(secrets / "events"), "--log-level", "WARNING",
+            "--log-level", "WARNING",
         ], cwd=tmp_path)
         client = httpx.Client(base_url=f"http://127.0.0.1:{control_port}",
                               headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
@@ -87,7 +57,6 @@ def stack(tmp_path):
             client.close()
             service.terminate()
             service.wait(timeout=15)
-            sink.shutdown()
 
 
 def _healthy(client: httpx.Client) -> bool:
@@ -124,12 +93,6 @@ def test_start_check_stop_through_the_control_api(stack):
     finally:
         trainee.loop_stop()
         trainee.disconnect()
-    events = wait_for(lambda: [e for b in EventSink.batches for e in b["events"]
-                               if e["type"] == "lab.check"], "posted check results")
-    kinds = {e["type"] for b in EventSink.batches for e in b["events"]}
-    assert {"lab.started", "lab.evidence", "lab.check"} <= kinds
-    assert events[0]["data"]["check"] == "read-registers"
-    assert set(EventSink.tokens) == {f"Bearer {EVENTS_TOKEN}"}
 
 
 def test_the_control_api_refuses_a_wrong_token(stack):

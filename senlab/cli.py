@@ -12,6 +12,8 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
@@ -20,7 +22,7 @@ from senlab.broker import BrokerAccounts, InvalidAccountName
 from senlab.commands import accounts, courses, progress, role_label, tr
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.config import ADMIN_USER
-from senlab.i18n import OFFERED, LanguageError, Translator, resolve, translator
+from senlab.i18n import N_, OFFERED, LanguageError, Translator, resolve, translator
 from senlab.settings import Settings, get_settings
 
 console = Console()
@@ -144,6 +146,37 @@ def build_parser(_: Translator | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# argparse's own words (usage, headings, the help option, its errors), by argparse's msgids,
+# so that `--help` and a mistyped command speak the language too. Their fields are argparse's
+# %-style ones, kept as they are.
+ARGPARSE_MESSAGES = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("expected one argument"),
+    N_("expected at least one argument"), N_("expected at most one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("one of the arguments %s is required"), N_("not allowed with argument %s"),
+)
+
+
+@contextmanager
+def argparse_speaks(_: Translator) -> Iterator[None]:
+    """argparse's messages in the language of `_` while the parser is built and used.
+
+    argparse looks its messages up through its module's `_` each time it shows one; that
+    name is swapped for the catalogue's lookup here and put back after.
+    """
+    original = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda message: _(message)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
+
+
 def chosen_language(argv: list[str] | None) -> tuple[str, list[str]]:
     """The language of this run and the other arguments, decided before the parser is built
     (its help is in that language): `--lang` wherever it stands (`senlab course list --lang
@@ -162,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[bold red]senlab:[/] {err}")
         return 2
     _ = translator(lang)
-    args = build_parser(_).parse_args(rest)
+    with argparse_speaks(_):
+        args = build_parser(_).parse_args(rest)
     args.lang = lang
     try:
         settings = get_settings()

@@ -70,3 +70,18 @@ def test_the_help_is_in_the_chosen_language(capsys):
     out = capsys.readouterr().out
     assert "chạy toàn bộ hệ thống trên máy này" in out  # `up`'s help
     assert "run the whole stack" not in out
+
+
+def test_argparse_speaks_the_language_too_and_is_put_back_after(capsys):
+    import argparse
+
+    with pytest.raises(SystemExit) as done:
+        main(["--lang", "vi", "device", "register", "--trainee", "x"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "cách dùng: senlab device register" in err
+    assert "senlab device register: lỗi: thiếu các tham số bắt buộc: --lab, --id" in err
+    assert argparse._("usage: ") == "usage: "  # argparse's own lookup again after the run
+    with pytest.raises(SystemExit):
+        main(["device", "register", "--trainee", "x"])
+    assert "the following arguments are required: --lab, --id" in capsys.readouterr().err

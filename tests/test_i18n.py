@@ -4,6 +4,7 @@ and counts of people as each language writes them."""
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 from pathlib import Path
 
@@ -98,6 +99,16 @@ def test_the_check_fails_when_a_translation_renames_a_field(tmp_path: Path) -> N
                     "['course'] in the msgid"]
 
 
+def test_the_check_fails_when_a_translation_drops_a_percent_field_or_the_new_line(
+        tmp_path: Path) -> None:
+    # argparse's messages keep argparse's %-style fields and its final new line.
+    msgid = "%(prog)s: error: %(message)s\n"
+    assert _edited(tmp_path, msgid, string="lỗi: %(message)s\n") == [
+        f"{msgid}: %-fields ['message'] in the translation, ['message', 'prog'] in the msgid"]
+    assert _edited(tmp_path, msgid, string="%(prog)s: lỗi: %(message)s") == [
+        f"{msgid}: the msgid and the translation differ in ending with a new line"]
+
+
 def test_the_check_fails_on_an_entry_no_code_uses(tmp_path: Path) -> None:
     catalog = load(VI_PO, "vi")
     catalog.add("A message nobody prints", "Một thông báo không ai in ra")
@@ -145,8 +156,10 @@ def test_the_vietnamese_catalogue_uses_the_glossary_terms() -> None:
     assert _("Check") == "Bước kiểm tra"  # a lab check: bước kiểm tra, never bài kiểm tra
     assert "bài kiểm tra" not in VI_PO.read_text(encoding="utf-8")
     assert "chứng chỉ" not in VI_PO.read_text(encoding="utf-8")
+    # Whole words: "thoát" holds the letters of "hoá" but is another word.
     for wrong in ("khoá", "hoá", "xoá", "tỉ lệ", "phòng thí nghiệm", "tin nhắn"):
-        assert wrong not in VI_PO.read_text(encoding="utf-8"), wrong
+        assert not re.search(rf"\b{wrong}\b", VI_PO.read_text(encoding="utf-8")), wrong
+    assert re.search(r"\bxóa\b", VI_PO.read_text(encoding="utf-8"))  # the check can match
     assert _("trainee") == "học viên" and _("instructor") == "giảng viên"
 
 

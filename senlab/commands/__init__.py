@@ -20,5 +20,5 @@ def tr(args: argparse.Namespace) -> Translator:
 def role_label(_: Translator, role: str) -> str:
     """A role of the roster or the demo cohort as the reader's language names it."""
     labels = {"trainee": _("trainee"), "manager": _("enterprise manager"),
-              "instructor": _("instructor"), "dost": _("DOST"), "admin": _("operator")}
+              "instructor": _("instructor"), "dost": _("DOST staff"), "admin": _("operator")}
     return labels.get(role, role)

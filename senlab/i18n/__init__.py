@@ -75,6 +75,15 @@ class LanguageError(ValueError):
         return f"{self.where}: {text}" if self.where else text
 
 
+_PERCENT_FIELD = re.compile(r"%(?:\(([A-Za-z_][A-Za-z0-9_]*)\))?[sdr]")
+
+
+def percent_fields(message: str) -> list[str]:
+    """The %-style fields of a message (argparse's: `%(prog)s`, `%s`), in order of kind:
+    named ones by name, positional ones as "" (they cannot move, so their count matters)."""
+    return sorted(_PERCENT_FIELD.findall(message.replace("%%", "")))
+
+
 def placeholders(message: str) -> set[str]:
     """The `{name}` fields of a message (`{{` and `}}` are literal braces, not fields)."""
     return set(_FIELD.findall(message.replace("{{", "").replace("}}", "")))

@@ -21,7 +21,14 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from senlab.i18n import DOMAIN, KEYWORDS, OFFERED, catalogue_path, placeholders
+from senlab.i18n import (
+    DOMAIN,
+    KEYWORDS,
+    OFFERED,
+    catalogue_path,
+    percent_fields,
+    placeholders,
+)
 
 SOURCE = Path(__file__).resolve().parents[1]
 """senlab's own package folder: every .py file below it is read for messages."""
@@ -79,6 +86,14 @@ def _strings(message: Message) -> list[str]:
     return [value or ""]
 
 
+def _singular(message_id: MessageId) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def _percent_fields(message_id: MessageId) -> list[str]:
+    return percent_fields(_singular(message_id))
+
+
 def _fields(message_id: MessageId) -> set[str]:
     texts = [message_id] if isinstance(message_id, str) else list(message_id)
     return set().union(*(placeholders(text) for text in texts))
@@ -110,12 +125,19 @@ def check_catalogue(catalog: Catalog, messages: Iterable[MessageId], *,
         if require_translation and (message.fuzzy or not all(strings)):
             problems.append(Problem(lang, key, "fuzzy" if message.fuzzy else "not translated"))
             continue
-        fields = _fields(key)
+        fields, percent = _fields(key), _percent_fields(key)
         for text in strings:
             if text and placeholders(text) != fields:
                 problems.append(Problem(
                     lang, key, f"fields {sorted(placeholders(text))} in the translation, "
                                f"{sorted(fields)} in the msgid"))
+            elif text and percent_fields(text) != percent:
+                problems.append(Problem(
+                    lang, key, f"%-fields {percent_fields(text)} in the translation, "
+                               f"{percent} in the msgid"))
+            elif text and text.endswith("\n") != _singular(key).endswith("\n"):
+                problems.append(Problem(lang, key, "the msgid and the translation differ in "
+                                                   "ending with a new line"))
     return problems
 
 

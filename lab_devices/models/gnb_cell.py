@@ -29,7 +29,14 @@ is a configuration the cell cannot be set up with, and it stays off the air
 (``setup_error`` in the state) until ``set_band`` or ``set_channel`` makes it whole. The
 state also says whose licence the carrier lies in (``licence``: VNPT C2 for the plan).
 Commands (each kept as evidence): ``set_tilt``, ``set_power``, ``set_band``,
-``set_channel``, ``enable``, ``disable``.
+``set_channel``, ``enable``, ``disable``; ``qos`` reports the QoS flows.
+
+QoS flows (``flows``: name, 5QI, slice SST/SD, demand, GFBR) are terminals near the
+cell: each tick they and the cell's other users (their default bearer, 5QI 9 on the
+eMBB slice) are scheduled on its PRBs by the priority scheduler of
+`lab_devices.radio.qos` (guaranteed flows by priority level, Non-GBR share the rest);
+the state's ``qos`` lists what each flow gets and whether its GFBR is met. The PRB and
+throughput channels keep the load model of `network_snapshot`.
 """
 
 from __future__ import annotations
@@ -38,12 +45,12 @@ import math
 from typing import Any
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lab_devices.device.base import Device, DeviceSettings
 from lab_devices.device.commands import CommandError, Params, command
 from lab_devices.device.physics import Wander
-from lab_devices.radio import LayoutError, UeDemand, bands, network_snapshot
+from lab_devices.radio import LayoutError, UeDemand, bands, network_snapshot, ue_kpis
 from lab_devices.radio.kpi import cqi_from_sinr, spectral_efficiency
 from lab_devices.radio.network import (
     DEFAULT_LAYOUT,
@@ -51,6 +58,7 @@ from lab_devices.radio.network import (
     network_for,
     park_layout,
 )
+from lab_devices.radio.qos import QosFlow, Snssai, five_qi, schedule
 
 # A radio unit tunes within the bands it was built for: a mid-band unit takes n77 and n78
 # (3300-4200 MHz), not mmWave. Band ranges: `lab_devices.radio.bands` (TS 38.101-1/-2
@@ -90,6 +98,21 @@ def band_of(fc_ghz: float, bandwidth_mhz: float = 0.0) -> str:
     return bands.band_for_carrier(fc_ghz, bandwidth_mhz)
 
 
+class FlowSpec(BaseModel):
+    """A QoS flow of a terminal near the cell: which 5QI and slice, how much it asks for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40)
+    five_qi: int
+    sst: int = 1
+    sd: int | None = None
+    demand_mbps: float = Field(ge=0, le=2000)
+    gfbr_mbps: float | None = Field(None, ge=0, le=2000)
+    x_m: float | None = None  # None: 10 m from the cell
+    y_m: float | None = None
+
+
 class GnbSettings(DeviceSettings):
     layout: str = Field(DEFAULT_LAYOUT, description="Bundled park layout.")
     radio_seed: int = Field(DEFAULT_RADIO_SEED, description="Seed of the park's fading.")
@@ -102,6 +125,8 @@ class GnbSettings(DeviceSettings):
     background_ues: int = Field(6, ge=0, le=40)
     ue_demand_mbps: float = Field(15.0, ge=0, le=1000)
     spread_m: float = Field(40.0, gt=0, le=500, description="Radius of the background UEs.")
+    flows: list[FlowSpec] = Field(default_factory=list,
+                                  description="QoS flows scheduled on the PRBs users leave.")
 
     @model_validator(mode="after")
     def _cell_of_the_park(self) -> GnbSettings:
@@ -114,6 +139,14 @@ class GnbSettings(DeviceSettings):
             raise ValueError(f"cell: no cell {self.cell!r} in {layout.name!r}; "
                              f"cells: {', '.join(cells)}")
         plan = cells[self.cell]
+        for i, flow in enumerate(self.flows):
+            try:
+                five_qi(flow.five_qi)
+                Snssai(flow.sst, flow.sd)
+                QosFlow(flow.name, flow.five_qi, Snssai(flow.sst, flow.sd), flow.demand_mbps,
+                        1.0, flow.gfbr_mbps)
+            except ValueError as exc:
+                raise ValueError(f"flows.{i}: {exc}") from None
         if self.band is not None:
             allowed = SAME_RADIO.get(band_of(plan.fc_ghz, plan.bandwidth_mhz), ())
             if self.band not in allowed:
@@ -163,6 +196,7 @@ class GnbCell(Device):
         self.band = s.band or self.planned_band
         self.arfcn = self.planned_arfcn if s.arfcn is None else s.arfcn
         self.enabled = s.enabled
+        self.grants: list[dict[str, Any]] = []
         self.background = self._place_background(s)
         self.demand_wander = [Wander(self.rng, sigma=0.3, tau=120) for _ in self.background]
         self._push()
@@ -223,11 +257,13 @@ class GnbCell(Device):
         users = self._users(dt)
         if not self.on_air:
             self.network.load.pop(self.name, None)
+            self.grants = self._schedule_flows([])
             return self._values(0.0, 0, 0, 0.0, sum(u.demand_mbps for u in users), [])
         ues, loads = network_snapshot(self.network.radio, users, self.network.live_cells())
         load = loads[self.name]
         self.network.load[self.name] = max(load.prb_utilisation, 0.01)
         mine = [(u, ues[u.name]) for u in users if ues[u.name].serving_cell == self.name]
+        self.grants = self._schedule_flows([u for u, _ in mine])
         rise = self._interference_db()
         served, sinrs = 0.0, []
         for user, k in mine:
@@ -338,6 +374,37 @@ class GnbCell(Device):
         self._push()
         return {"enabled": False, "changed": was}
 
+    def _schedule_flows(self, users: list[UeDemand]) -> list[dict[str, Any]]:
+        """The cell's QoS flows and its other users (default bearer, 5QI 9) scheduled on
+        all its PRBs by `lab_devices.radio.qos.schedule`."""
+        specs = self.settings.flows  # type: ignore[attr-defined]
+        if not specs:
+            return []
+        net = self.network
+        on_air = self.on_air
+
+        def full_rate(x: float, y: float) -> float:
+            if not on_air:
+                return 0.0
+            k = ue_kpis(net.radio, (x, y), net.live_cells(), serving=self.name,
+                        activity=net.activity(0.5))
+            return k.throughput_mbps if k.serving_cell == self.name else 0.0
+
+        flows = []
+        for spec in specs:
+            x = self.plan.x_m + 10.0 if spec.x_m is None else spec.x_m
+            y = self.plan.y_m if spec.y_m is None else spec.y_m
+            flows.append(QosFlow(spec.name, spec.five_qi, Snssai(spec.sst, spec.sd),
+                                 spec.demand_mbps, full_rate(x, y), spec.gfbr_mbps))
+        for user in users:
+            flows.append(QosFlow(user.name, 9, Snssai(1), user.demand_mbps,
+                                 full_rate(user.x_m, user.y_m)))
+        return [g.as_dict() for g in schedule(flows)]
+
+    @command("Schedule the cell's QoS flows now and say what each one gets.")
+    def cmd_qos(self, params: Params) -> dict[str, Any]:
+        return {"cell": self.name, "on_air": self.on_air, "flows": self.grants}
+
     def extra_state(self) -> dict[str, Any]:
         plan = self.plan
         matches = (self.enabled and self.tilt_deg == plan.tilt_deg
@@ -349,4 +416,4 @@ class GnbCell(Device):
                 "band": self.band, "planned_band": self.planned_band, "arfcn": self.arfcn,
                 "planned_arfcn": self.planned_arfcn, "centre_mhz": round(self.centre_mhz, 3),
                 "licence": self.licence(), "setup_error": self.setup_error(),
-                "matches_plan": matches}
+                "qos": self.grants, "matches_plan": matches}

@@ -177,7 +177,44 @@ def test_bad_commands_get_clear_errors(monday, send, action, params, error):
     assert cell.evidence[-1].action == "command_rejected"
 
 
+FLOWS = [{"name": "agv-control", "five_qi": 82, "sst": 2, "sd": 161, "demand_mbps": 10},
+         {"name": "camera", "five_qi": 2, "sst": 1, "demand_mbps": 20},
+         {"name": "web", "five_qi": 9, "sst": 1, "demand_mbps": 2000}]
+
+
+def test_qos_flows_keep_their_guarantees_and_best_effort_takes_the_rest(monday, drive, send):
+    cell = gnb(monday, flows=FLOWS, ue_demand_mbps=40)
+    d = drive(cell, monday, 0)[0]
+    grants = {g["flow"]: g for g in send(cell, "qos")["flows"]}
+    assert grants["agv-control"]["rate_mbps"] == pytest.approx(10, abs=1e-3)
+    assert grants["agv-control"]["gbr_met"] and grants["camera"]["gbr_met"]
+    assert grants["agv-control"]["slice"] == "2-0000A1"
+    # the web flow asks for far more than the cell has: every PRB is given out
+    assert sum(g["prb_share"] for g in grants.values()) == pytest.approx(1.0, abs=1e-3)
+    assert grants["web"]["rate_mbps"] < 2000 and grants["web"]["gbr_met"] is None
+    background = [g for name, g in grants.items() if name.startswith("FEED-2/bg")]
+    # the background users this cell serves, on their default bearer (5QI 9)
+    assert len(background) == d["connected_ues"] and all(g["five_qi"] == 9 for g in background)
+
+
+def test_a_busier_cell_squeezes_best_effort_not_the_guaranteed_flows(monday, drive):
+    quiet, busy = gnb(monday, flows=FLOWS, ue_demand_mbps=5), gnb(monday, flows=FLOWS,
+                                                                 ue_demand_mbps=60)
+    drive(quiet, monday, 0)
+    drive(busy, monday, 0)
+    q = {g["flow"]: g for g in quiet.state()["qos"]}
+    b = {g["flow"]: g for g in busy.state()["qos"]}
+    assert q["camera"]["rate_mbps"] == pytest.approx(b["camera"]["rate_mbps"]) == \
+        pytest.approx(20, abs=1e-3)
+    assert b["web"]["rate_mbps"] < q["web"]["rate_mbps"]
+
+
 @pytest.mark.parametrize(("params", "field"), [
+    ({"flows": [{"name": "x", "five_qi": 10, "demand_mbps": 1}]},
+     "flows.0: five_qi: 10 is not a standardized 5QI"),
+    ({"flows": [{"name": "x", "five_qi": 9, "sst": 300, "demand_mbps": 1}]},
+     "flows.0: sst: 300 is not a Slice/Service Type"),
+    ({"arfcn": -1}, "arfcn"),
     ({"cell": "NOPE"}, "cell: no cell 'NOPE'"),
     ({"cell": "FEED-2", "band": "n257"}, "band: FEED-2's radio takes n77, n78"),
     ({"tilt_deg": 40}, "tilt_deg"),

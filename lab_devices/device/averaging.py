@@ -158,6 +158,10 @@ class HourlyMeans:
         return [self.sums.slot_mean(current - offset, self.min_coverage)
                 for offset in range(1, count + 1)]
 
+    def hour_mean(self, index: int) -> float | None:
+        """The mean of clock hour ``index`` (epoch seconds // 3600), or None (no data)."""
+        return self.sums.slot_mean(index, self.min_coverage)
+
     def mean_of_hours(self, now: float, count: int, min_valid: int) -> float | None:
         """The mean of the last ``count`` completed hourly means, if ``min_valid`` are valid."""
         hours = [h for h in self.completed(now, count) if h is not None]
@@ -169,15 +173,16 @@ class HourlyMeans:
 class ChannelMeans:
     """What a station keeps of one channel: its rolling 1 h mean and its clock-hour means.
 
-    The rolling 1 h mean uses 1 min slots (60 of them); the clock-hour means keep 25 hours,
-    enough for a 24 h mean of completed hours and NowCast's 12.
+    The rolling 1 h mean uses 1 min slots (60 of them); the clock-hour means keep
+    ``keep_hours`` (25 by default: a 24 h mean of completed hours and NowCast's 12).
     """
 
     __slots__ = ("rolling_1h", "hours")
 
-    def __init__(self, *, min_coverage: float = DEFAULT_MIN_COVERAGE) -> None:
+    def __init__(self, keep_hours: int = 25, *,
+                 min_coverage: float = DEFAULT_MIN_COVERAGE) -> None:
         self.rolling_1h = RollingMean(3600.0, 60.0, min_coverage=min_coverage)
-        self.hours = HourlyMeans(25, min_coverage=min_coverage)
+        self.hours = HourlyMeans(keep_hours, min_coverage=min_coverage)
 
     def add(self, now: float, value: float, max_gap: float | None = None) -> None:
         self.rolling_1h.add(now, value, max_gap)

@@ -20,15 +20,18 @@ Averages, published beside the readings (``lab_devices.device.averaging``):
 * ``co_8h``: the mean of the last 8 completed clock-hour means (Decision 1459/QĐ-TCMT,
   2.2.2 a: "trung bình cộng các giá trị trung bình 1 giờ trong 8 giờ liên tiếp");
 * ``aqi``: the hourly VN_AQI (``lab_devices.device.aqi``) from the NowCast of PM2.5 and
-  PM10 and the last hour's CO mean; it changes at the top of each hour.
+  PM10 and the last hour's CO mean; it changes at the top of each hour;
+* ``aqi_day``: the daily VN_AQI of the previous local day (its 24 clock hours 00:00 to
+  24:00): 24 h means of PM2.5 and PM10, the day's largest 1 h mean of CO.
 
 The averages sent with a reading cover the readings before it (what the station had
 published up to then, faults included: a stuck sensor makes a stuck mean). A mean is left
 out of the message until the readings cover 75 % of its window (1 h: 45 minutes; 24 h: 18
-valid hours; 8 h: 6 valid hours); the AQI until NowCast can be computed. By default the
-station starts with a history: it has been measuring, every 5 minutes, for the 24 hours
-before its first tick, as a park's station has when a lab connects to it. ``history:
-false`` starts it empty.
+valid hours; 8 h: 6 valid hours; a day: 18 valid hours); the AQI until NowCast can be
+computed. By default the station starts with a history: it has been measuring, every 5
+minutes, since the local midnight before the last 24 hours, as a park's station has when a
+lab connects to it. ``history: false`` starts it empty. The hour-based values (24 h and
+8 h means, both indices) are worked out once per clock hour.
 
 Alarms compare each QCVN 05:2023/BTNMT limit with the mean it is defined on
 (``data/air_quality_limits.yaml``): ``pm25_high`` and ``pm10_high`` the 24 h means,
@@ -66,9 +69,10 @@ CLIMATE = {
     "wet": (27.0, 3.5, 24.5, 12.0),
 }
 AVERAGED = ("pm25", "pm10", "co")
-HISTORY_HOURS = 24
 HISTORY_STEP = 300.0  # seconds between the readings of the history
+KEEP_HOURS = 49  # the previous local day seen from any hour of today, and a spare hour
 VIETNAM = timezone(timedelta(hours=VIETNAM_UTC_OFFSET_HOURS))
+UTC_OFFSET = VIETNAM_UTC_OFFSET_HOURS * 3600.0
 
 
 class AirQualitySettings(DeviceSettings):
@@ -86,7 +90,8 @@ class AirQualityStation(Device):
     units = {"temperature": "°C", "humidity": "%RH", "pm25": "µg/m³", "pm10": "µg/m³",
              "co": "mg/m³", "noise": "dB(A)",
              "pm25_1h": "µg/m³", "pm10_1h": "µg/m³", "co_1h": "mg/m³",
-             "pm25_24h": "µg/m³", "pm10_24h": "µg/m³", "co_8h": "mg/m³", "aqi": "VN_AQI"}
+             "pm25_24h": "µg/m³", "pm10_24h": "µg/m³", "co_8h": "mg/m³", "aqi": "VN_AQI",
+             "aqi_day": "VN_AQI"}
     precision = {"temperature": 2, "humidity": 1, "pm25": 1, "pm10": 1, "co": 2, "noise": 1,
                  "pm25_1h": 1, "pm10_1h": 1, "co_1h": 2, "pm25_24h": 1, "pm10_24h": 1,
                  "co_8h": 2}
@@ -104,11 +109,12 @@ class AirQualityStation(Device):
         noise = self.limits["noise"]
         self.noise_day = (float(noise["day"]["from"]), float(noise["day"]["to"]),
                           float(noise["day"]["value"]), float(noise["night"]["value"]))
-        self.means = {channel: ChannelMeans() for channel in AVERAGED}
+        self.means = {channel: ChannelMeans(KEEP_HOURS) for channel in AVERAGED}
         self._history_due: bool = self.settings.history  # type: ignore[attr-defined]
         self._reading_at: float | None = None  # when the last reading was taken
         self._reading_online = False
-        self._aqi_hour: int | None = None
+        self._hourly_at: int | None = None  # the clock hour the hour-based values are for
+        self._hourly: dict[str, float | int] = {}
         self._aqi: int | None = None
 
     # -- readings ----------------------------------------------------------------------
@@ -146,8 +152,8 @@ class AirQualityStation(Device):
                 "co": co, "noise": noise}
 
     def _fill_history(self, now: float) -> float:
-        """Measure the 24 clock hours before ``now``'s hour, and this hour up to ``now``."""
-        at = (math.floor(now / 3600.0) - HISTORY_HOURS) * 3600.0
+        """Measure from the local midnight before ``now`` − 24 h up to ``now``."""
+        at = local_midnight(now - 86400.0)
         step = 0.0
         last = at
         while at < now:
@@ -171,6 +177,16 @@ class AirQualityStation(Device):
             hourly = means.rolling_1h.mean(now)
             if hourly is not None:
                 out[f"{channel}_1h"] = hourly
+        hour = math.floor(now / 3600.0)
+        if hour != self._hourly_at:  # these use completed hours only
+            self._hourly_at = hour
+            self._hourly = self.hour_based(now)
+        out.update(self._hourly)
+        return out
+
+    def hour_based(self, now: float) -> dict[str, float | int]:
+        """The 24 h and 8 h means and both indices, from the hours completed by ``now``."""
+        out: dict[str, float | int] = {}
         for channel in ("pm25", "pm10"):
             daily = self.means[channel].hours.mean_of_hours(now, 24, 18)
             if daily is not None:
@@ -178,22 +194,32 @@ class AirQualityStation(Device):
         co_8h = self.means["co"].hours.mean_of_hours(now, 8, 6)
         if co_8h is not None:
             out["co_8h"] = co_8h
-        index = self.hourly_aqi(now)
-        if index is not None:
-            out["aqi"] = index
+        self._aqi = self.hourly_aqi(now)
+        if self._aqi is not None:
+            out["aqi"] = self._aqi
+        yesterday = self.daily_aqi(now)
+        if yesterday is not None:
+            out["aqi_day"] = yesterday
         return out
 
     def hourly_aqi(self, now: float) -> int | None:
         """VN_AQI of the last completed hour (Decision 1459/QĐ-TCMT, 2.2.1)."""
-        hour = math.floor(now / 3600.0)
-        if hour != self._aqi_hour:
-            self._aqi_hour = hour
-            nowcasts = {channel: aqi.nowcast(self.means[channel].hours.completed(now, 12))
-                        for channel in ("pm25", "pm10")}
-            co = self.means["co"].hours.completed(now, 1)[0]
-            co_ug = None if co is None else co * 1000.0  # Table 2 gives CO in µg/m³
-            self._aqi = aqi.hourly_aqi(nowcasts, {"co": co_ug})[0]
-        return self._aqi
+        nowcasts = {channel: aqi.nowcast(self.means[channel].hours.completed(now, 12))
+                    for channel in ("pm25", "pm10")}
+        co = self.means["co"].hours.completed(now, 1)[0]
+        co_ug = None if co is None else co * 1000.0  # Table 2 gives CO in µg/m³
+        return aqi.hourly_aqi(nowcasts, {"co": co_ug})[0]
+
+    def daily_aqi(self, now: float) -> int | None:
+        """VN_AQI of the local day before ``now``'s (Decision 1459/QĐ-TCMT, 2.2.2)."""
+        first = math.floor(local_midnight(now) / 3600.0) - 24
+        day = {channel: [h for index in range(first, first + 24)
+                         if (h := self.means[channel].hours.hour_mean(index)) is not None]
+               for channel in AVERAGED}
+        means_24h = {channel: sum(day[channel]) / len(day[channel])
+                     if len(day[channel]) >= 18 else None for channel in ("pm25", "pm10")}
+        co = max(day["co"]) * 1000.0 if len(day["co"]) >= 18 else None
+        return aqi.daily_aqi(means_24h, {"co": co})[0]
 
     # -- limits ------------------------------------------------------------------------
     def noise_limit(self, hour: float) -> float:
@@ -226,6 +252,11 @@ class AirQualityStation(Device):
 
     def extra_state(self) -> dict[str, Any]:
         return {"aqi_band": None if self._aqi is None else aqi.band(self._aqi).vi}
+
+
+def local_midnight(now: float) -> float:
+    """The epoch seconds of the local (UTC+7) midnight that starts ``now``'s day."""
+    return math.floor((now + UTC_OFFSET) / 86400.0) * 86400.0 - UTC_OFFSET
 
 
 def _mean_limits(table: Mapping[str, Any]) -> list[tuple[str, str, str, str,

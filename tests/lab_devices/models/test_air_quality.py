@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from lab_devices.device.base import InvalidSettings
-from lab_devices.models.air_quality import VIETNAM, AirQualityStation
+from lab_devices.models.air_quality import VIETNAM, AirQualityStation, local_midnight
 
 
 def day(monday: float, drive, **params) -> list[dict]:
@@ -125,6 +125,28 @@ def test_the_station_publishes_its_hourly_vn_aqi_and_its_band(monday, drive):
     for document in documents:
         by_hour.setdefault(int(document["ts"] // 3600), set()).add(document["aqi"])
     assert len(by_hour) == 3 and all(len(values) == 1 for values in by_hour.values())
+
+
+def test_the_daily_aqi_is_of_the_previous_local_day(monday, drive):
+    device = AirQualityStation("air-1", {"seed": 11}, started_at=monday)
+    documents = drive(device, monday, 24 * 3600 + 60, step=60)
+    monday_docs = [d for d in documents if d["ts"] < monday + 24 * 3600]
+    # Decision 1459, 2.2.2: the 24 h mean is the mean of the day's 24 hourly means
+    hourly = [statistics.mean(d["pm25"] for d in monday_docs
+                              if h * 3600 <= d["ts"] - monday < (h + 1) * 3600)
+              for h in range(24)]
+    pm25_24h = statistics.mean(hourly)
+    assert 25 < pm25_24h < 50  # Table 2 level 2 → 3: AQI 50 + 50/25 × (C − 25)
+    expected = 50 + 50 / 25 * (pm25_24h - 25)
+    tuesday = documents[-1]
+    assert tuesday["ts"] - monday == 24 * 3600 + 60
+    # PM10 (~55 µg/m³ → ~53) and CO (~2 mg/m³ → ~10) give less: PM2.5 sets the index
+    assert abs(tuesday["aqi_day"] - expected) <= 1
+
+
+def test_local_midnight_is_utc_plus_7(monday):
+    assert local_midnight(monday + 23.9 * 3600) == monday
+    assert local_midnight(monday + 24 * 3600) == monday + 86400
 
 
 def test_history_must_be_true_or_false():

@@ -170,6 +170,13 @@ def test_a_chosen_language_comes_first() -> None:
     assert resolve("vi-VN", environ={"LANG": "en_US.UTF-8"}) == "vi"
 
 
+def test_a_remembered_choice_comes_before_the_browser_and_the_locale() -> None:
+    assert resolve(remembered="en", accept_language="vi", environ={"LANG": "vi_VN"}) == "en"
+    assert resolve("vi", remembered="en", environ=NO_LOCALE) == "vi"  # chosen now wins
+    # A remembered language no longer offered is skipped: the browser's then decides.
+    assert resolve(remembered="fr", accept_language="en", environ=NO_LOCALE) == "en"
+
+
 def test_a_language_nobody_offers_is_named_where_it_was_chosen(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "en_US.UTF-8")

@@ -13,10 +13,10 @@ the msgid itself. A fuzzy entry is never used (gettext's rule), so a translation
 for review falls back to the English msgid instead of showing a guess.
 
 Which language: `resolve` is the one place that decides, in this order: the language the
-user chose (a command's `--lang`, a remembered choice, `SENLAB_LANG`), then the browser's
-`Accept-Language`, then the locale variables `LC_ALL`, `LC_MESSAGES`, `LANG`, then
-Vietnamese. A language SenLab does not offer is an error where it was chosen, and skipped
-where it was only a preference.
+user chooses (a command's `--lang`, `SENLAB_LANG`), the user's remembered choice, the
+browser's `Accept-Language`, the locale variables `LC_ALL`, `LC_MESSAGES`, `LANG`, then
+Vietnamese. A language SenLab does not offer is an error where it is chosen, and skipped
+where it is only a preference or an old choice.
 
 For translators: write the Vietnamese a technician would say, with the terms of the
 glossary (bước kiểm tra for a lab check, bài thực hành for a lab, giấy chứng nhận, học viên,
@@ -173,16 +173,21 @@ def from_environment(environ: Mapping[str, str]) -> str | None:
 
 
 def resolve(choice: str | None = None, *, where: str | None = None,
-            accept_language: str | None = None,
+            remembered: str | None = None, accept_language: str | None = None,
             environ: Mapping[str, str] | None = None) -> str:
-    """The language to speak: `choice`, else `Accept-Language`, else the locale, else vi.
+    """The language to speak: `choice`, else the remembered choice, else `Accept-Language`,
+    else the locale, else vi.
 
-    `choice` is what the user chose (a command's `--lang`, a remembered choice,
-    `SENLAB_LANG`): one SenLab does not offer raises LanguageError, with `where` naming
-    where it was chosen. `environ` defaults to `os.environ`.
+    `choice` is what the user chooses now (a command's `--lang`, `SENLAB_LANG`, a language
+    picked on a page): one SenLab does not offer raises LanguageError, with `where` naming
+    where it was chosen. `remembered` is a choice stored earlier (a cookie, a profile): it
+    was checked when it was made, so one no longer offered is skipped, not an error.
+    `environ` defaults to `os.environ`.
     """
     if choice:
         return offered(choice, where)
+    if language_of(remembered) in OFFERED:
+        return str(language_of(remembered))
     if environ is None:
         import os
 

@@ -226,13 +226,11 @@ class AirQualityStation(Device):
         start, end, day, night = self.noise_day
         return day if start <= hour < end else night
 
-    def limit_on(self, values: list[tuple[date, float]], now: float) -> float:
-        """The limit in force on ``now``'s local date."""
+    def limit_on(self, values: list[tuple[date, float]], now: float) -> float | None:
+        """The limit in force on ``now``'s local date; None before the regulation was."""
         today = datetime.fromtimestamp(now, VIETNAM).date()
         in_force = [value for since, value in values if since <= today]
-        if not in_force:
-            raise ValueError(f"air_quality_limits: no limit in force on {today}")
-        return in_force[-1]
+        return in_force[-1] if in_force else None
 
     def alarms(self, values: Mapping[str, float]) -> dict[str, str]:
         raised = {}
@@ -241,7 +239,7 @@ class AirQualityStation(Device):
             if mean is None:
                 continue
             limit = self.limit_on(dated, self.now)
-            if mean > limit:
+            if limit is not None and mean > limit:
                 key = f"{pollutant}_high" if averaging != "8 h" else f"{pollutant}_8h_high"
                 raised[key] = (f"{pollutant} {averaging} mean {mean:.2f} {unit} above {limit:g} "
                                f"(QCVN 05:2023/BTNMT, {averaging} limit)")

@@ -90,6 +90,10 @@ def test_the_pm25_limit_is_50_until_2026_and_45_from_then(monday):
     new_year = datetime(2026, 1, 1, tzinfo=VIETNAM).timestamp()
     assert device.limit_on(pm25_24h, new_year - 1) == 50
     assert device.limit_on(pm25_24h, new_year) == 45
+    # before QCVN 05:2023/BTNMT came into force (2023-09-12) it sets no limit
+    in_force = datetime(2023, 9, 12, tzinfo=VIETNAM).timestamp()
+    assert device.limit_on(pm25_24h, in_force - 1) is None
+    assert device.limit_on(pm25_24h, in_force) == 50
 
 
 def test_co_alarms_on_its_1_h_and_8_h_means_not_on_a_reading(monday):

@@ -203,7 +203,12 @@ class AirQualityStation(Device):
         return out
 
     def hourly_aqi(self, now: float) -> int | None:
-        """VN_AQI of the last completed hour (Decision 1459/QĐ-TCMT, 2.2.1)."""
+        """VN_AQI of the last completed hour (Decision 1459/QĐ-TCMT, 2.2.1).
+
+        c1, "the current hour's 1 h mean", is the hour just completed: a 1 h mean exists
+        once its hour is over; the Decision's example (2.3 a) takes the latest 1 h mean of
+        its table (labelled 20:00) as c1.
+        """
         nowcasts = {channel: aqi.nowcast(self.means[channel].hours.completed(now, 12))
                     for channel in ("pm25", "pm10")}
         co = self.means["co"].hours.completed(now, 1)[0]
@@ -211,7 +216,11 @@ class AirQualityStation(Device):
         return aqi.hourly_aqi(nowcasts, {"co": co_ug})[0]
 
     def daily_aqi(self, now: float) -> int | None:
-        """VN_AQI of the local day before ``now``'s (Decision 1459/QĐ-TCMT, 2.2.2)."""
+        """VN_AQI of the local day before ``now``'s (Decision 1459/QĐ-TCMT, 2.2.2).
+
+        The day's 24 h mean is the mean of its 1 h means "từ 01:00 giờ đến 00:00 hôm sau"
+        (the hours ending 01:00 … 24:00); it needs 18 valid hours, the station's rule.
+        """
         first = math.floor(local_midnight(now) / 3600.0) - 24
         day = {channel: [h for index in range(first, first + 24)
                          if (h := self.means[channel].hours.hour_mean(index)) is not None]

@@ -59,6 +59,14 @@ def test_daily_aqi_of_the_decisions_example_is_110():
     assert index == 110
 
 
+def test_daily_o3_drops_its_8_h_index_above_400():
+    # 2.2.2 b: largest 8 h mean 450 > 400 µg/m³, so only the largest 1 h mean counts:
+    # O3 1 h 500 → 200 + (300 − 200)/(800 − 400) × (500 − 400) = 225
+    index, parts = aqi.daily_aqi({"pm25": 10.0}, {"o3_1h": 500.0}, max_o3_8h=450.0)
+    assert parts["o3"] == pytest.approx(225.0)
+    assert index == 225 and aqi.band(index).vi == "Rất xấu"
+
+
 def test_more_sub_indices_worked_by_hand():
     # PM10 200: 100 + (150 − 100)/(250 − 150) × (200 − 150) = 125
     assert aqi.sub_index("pm10", 200.0) == pytest.approx(125.0)

@@ -42,6 +42,14 @@ def _outdoor(name: str, d2d, h_ut) -> NDArray[np.floating]:
     return np.where(d2d <= 18.0, 1.0, far)
 
 
+def _inh_mixed_office(d2d) -> NDArray[np.floating]:
+    """InH-Mixed office: 1 up to 1.2 m, exp(-(d - 1.2)/4.7) to 6.5 m, then
+    0.32 exp(-(d - 6.5)/32.6) (Table 7.4.2-1)."""
+    near = np.exp(-(d2d - 1.2) / 4.7)
+    far = 0.32 * np.exp(-(d2d - 6.5) / 32.6)
+    return np.where(d2d <= 1.2, 1.0, np.where(d2d < 6.5, near, far)).astype(d2d.dtype)
+
+
 def los_probability_for(
     scenario: Scenario,
     d2d_m,
@@ -52,6 +60,8 @@ def los_probability_for(
 ) -> NDArray[np.floating]:
     """Unchecked, vectorised Table 7.4.2-1 for a resolved scenario (keeps float32)."""
     d2d = np.asarray(d2d_m)
+    if scenario.name == "InH-Office":
+        return _inh_mixed_office(d2d)
     if scenario.indoor:
         hall = clutter or scenario.clutter
         assert hall is not None  # every indoor scenario has Table 7.2-4 clutter

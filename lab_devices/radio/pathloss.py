@@ -1,5 +1,7 @@
 """Median path loss of 3GPP TR 38.901 V17.0.0, Table 7.4.1-1 (no shadow fading).
 
+InF, InH-Office, UMi-Street Canyon, UMa and RMa.
+
 `pathloss` is the checked public entry point. `los_nlos_pathloss` is the unchecked,
 vectorised kernel that coverage maps call after clipping distances into range: it
 returns the LOS and the NLOS path loss together, because every NLOS model of the table
@@ -55,6 +57,14 @@ def _inf(name: str, d3d, fc) -> tuple[Array, Array]:
     return los, np.maximum(33.63 + 21.9 * lg_d + 20.0 * lg_f, los)  # InF-DH
 
 
+def _inh(d3d, fc) -> tuple[Array, Array]:
+    """InH-Office: PL_LOS = 32.4 + 17.3 log10 d3D + 20 log10 fc;
+    PL_NLOS = max(PL_LOS, 17.3 + 38.3 log10 d3D + 24.9 log10 fc)."""
+    lg_d, lg_f = np.log10(d3d), np.log10(fc)
+    los = 32.4 + 17.3 * lg_d + 20.0 * lg_f
+    return los, np.maximum(17.3 + 38.3 * lg_d + 24.9 * lg_f, los)
+
+
 def _umi(d2d, d3d, fc, h_bs, h_ut) -> tuple[Array, Array]:
     lg_d, lg_f = np.log10(d3d), np.log10(fc)
     d_bp = breakpoint_uma_umi_m(h_bs, h_ut, fc)
@@ -108,6 +118,8 @@ def los_nlos_pathloss(
 ) -> tuple[Array, Array]:
     """Return (LOS, NLOS) median path loss in dB, unchecked; the dtype of `d3d_m` is kept."""
     name = scenario.name
+    if name == "InH-Office":
+        return _inh(d3d_m, fc_ghz)
     if scenario.indoor:
         return _inf(name, d3d_m, fc_ghz)
     kernel = {"UMi": _umi, "UMa": _uma, "RMa": _rma}[name]
@@ -161,7 +173,7 @@ def pathloss(
 ) -> float | Array:
     """Median path loss in dB of TR 38.901 V17.0.0 Table 7.4.1-1, without shadow fading.
 
-    `scenario` is one of InF-SL, InF-DL, InF-SH, InF-DH, UMi, UMa, RMa; for InF,
+    `scenario` is one of InF-SL, InF-DL, InF-SH, InF-DH, InH-Office, UMi, UMa, RMa; for InF,
     ``los=True`` selects InF-LOS. Heights default to the scenario's (Table 7.2-4 for InF,
     Table 7.4.1-1 otherwise). Inputs broadcast; all-scalar inputs give a float. A value
     outside the model's validity range raises a ValueError that names the range.

@@ -4,7 +4,8 @@ Each :class:`Scenario` gathers what the other radio modules need about one scena
 default antenna heights, the validity ranges of its path-loss model (Table 7.4.1-1),
 the shadow-fading standard deviations (Table 7.4.1-1), the shadow-fading decorrelation
 distances (Table 7.5-6), the LOS-state correlation distance (Table 7.6.3.1-2) and, for
-the indoor-factory (InF) scenarios, the clutter parameters (Table 7.2-4).
+the indoor-factory (InF) scenarios, the clutter parameters (Table 7.2-4). InH-Office
+(mixed office) is the indoor scenario of offices such as a park's administration block.
 
 Where the table fixes a base-station height (UMa 25 m, UMi 10 m) we accept a band
 around it so that a trainee can place a roof-top or lamp-post site; those bands are
@@ -66,7 +67,8 @@ class Scenario:
 
     @property
     def indoor(self) -> bool:
-        return self.clutter is not None
+        """An indoor scenario: InF (with its hall clutter) or InH-Office."""
+        return self.clutter is not None or self.name == "InH-Office"
 
     @property
     def distance_range(self) -> Range:
@@ -109,6 +111,25 @@ SCENARIOS: dict[str, Scenario] = {
     "InF-DL": _inf("InF-DL", 1.5, 7.2, _DENSE),
     "InF-SH": _inf("InF-SH", 8.0, 5.9, _SPARSE),
     "InF-DH": _inf("InF-DH", 8.0, 4.0, _DENSE),
+    # InH-Office (mixed office): Table 7.4.1-1 path loss, σ_SF 3 dB LOS and 8.03 dB NLOS,
+    # 1 m ≤ d3D ≤ 150 m, h_BS 3 m and h_UT 1 m (Table 7.2-2's evaluation defaults); the
+    # decorrelation distances of Table 7.5-6 (SF 10 m LOS, 6 m NLOS) and the LOS-state
+    # correlation of Table 7.6.3.1-2 (10 m) are quoted as we know them, not re-checked.
+    "InH-Office": Scenario(
+        name="InH-Office",
+        h_bs_m=3.0,
+        h_ut_m=1.0,
+        fc_ghz=_FC_ALL,
+        d2d_m=None,
+        d3d_m=Range(1.0, 150.0, "m", _TABLE),
+        h_bs_range=Range(2.0, 6.0, "m", "table fixes 3 m; 2-6 m accepted for office ceilings"),
+        h_ut_range=Range(1.0, 2.5, "m", "table fixes 1 m; 1-2.5 m accepted (hand-held, desk)"),
+        sigma_sf_los_db=3.0,
+        sigma_sf_nlos_db=8.03,
+        sf_corr_los_m=10.0,
+        sf_corr_nlos_m=6.0,
+        los_corr_m=10.0,
+    ),
     "UMi": Scenario(
         name="UMi",
         h_bs_m=10.0,

@@ -19,7 +19,9 @@ def test_bundled_park_is_about_one_square_kilometre_with_20_cells():
     xmin, ymin, xmax, ymax = park.bounds
     assert (xmax - xmin) * (ymax - ymin) == pytest.approx(1e6)
     assert len(park.cells) == 20
-    assert {z.scenario for z in park.zones} <= {"InF-SL", "InF-DL", "InF-SH", "InF-DH"}
+    # factory halls are InF, the administration block is an office (InH-Office)
+    assert {z.scenario for z in park.zones} <= {"InF-SL", "InF-DL", "InF-SH", "InF-DH",
+                                                "InH-Office"}
     assert all(c.zone is None or park.zone(c.zone) for c in park.cells)
 
 

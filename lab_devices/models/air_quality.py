@@ -113,6 +113,7 @@ class AirQualityStation(Device):
         self._history_due: bool = self.settings.history  # type: ignore[attr-defined]
         self._reading_at: float | None = None  # when the last reading was taken
         self._reading_online = False
+        self._recorded_to: float | None = None  # the last reading the averages hold
         self._hourly_at: int | None = None  # the clock hour the hour-based values are for
         self._hourly: dict[str, float | int] = {}
         self._aqi: int | None = None
@@ -163,6 +164,9 @@ class AirQualityStation(Device):
 
     def _record(self, at: float, values: Mapping[str, float],
                 max_gap: float | None = None) -> None:
+        if self._recorded_to is not None and at <= self._recorded_to:
+            return  # a clock that stepped back: the averages keep time order
+        self._recorded_to = at
         gap = max_gap if max_gap is not None else max(900.0, 2.0 * self.interval)
         for channel, means in self.means.items():
             value = values.get(channel)

@@ -127,6 +127,7 @@ class WastewaterStation(Device):
         self._history_due = settings.history
         self._reading_at: float | None = None
         self._reading_online = False
+        self._recorded_to: float | None = None  # the last reading the averages hold
 
     def measure(self, now: float, dt: float) -> dict[str, float]:
         if self._history_due:
@@ -168,6 +169,9 @@ class WastewaterStation(Device):
 
     def _record(self, at: float, values: Mapping[str, float],
                 max_gap: float | None = None) -> None:
+        if self._recorded_to is not None and at <= self._recorded_to:
+            return  # a clock that stepped back: the averages keep time order
+        self._recorded_to = at
         gap = max_gap if max_gap is not None else max(900.0, 2.0 * self.interval)
         for channel, mean in self.means.items():
             value = values.get(channel)

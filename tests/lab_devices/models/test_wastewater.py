@@ -167,3 +167,11 @@ def test_a_receiving_water_must_be_known_and_its_size_positive():
         WastewaterStation("ww", {"receiving": "sea"})
     with pytest.raises(InvalidSettings, match="receiving_size"):
         WastewaterStation("ww", {"receiving_size": -5})
+
+
+def test_a_clock_that_steps_back_does_not_break_the_averages(monday, drive):
+    device = WastewaterStation("ww", {"seed": 4}, started_at=monday)
+    drive(device, monday + 3600, 600, step=60)
+    before = device.values["cod_1h"]
+    documents = drive(device, monday + 3000, 120, step=60)  # 10 minutes back
+    assert len(documents) == 3 and documents[-1]["cod_1h"] == pytest.approx(before, abs=5)

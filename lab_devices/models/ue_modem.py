@@ -20,6 +20,14 @@ from the cells of its lab's `RadioNetwork` as they are now:
 Each message also names ``serving_cell``. RSRP carries the measurement error of a real
 modem (``measurement_sigma_db``, 1 dB by default).
 
+The serving cell changes as a connected modem's does (`lab_devices.radio.handover`): the
+physical layer samples every cell's RSRP every 200 ms, the L3 filter of TS 38.331
+§5.5.3.2 smooths it (``filter_coefficient`` k, a = 1/2^(k/4), fc4 by default), and the
+modem hands over when event A3 of §5.5.4.4 (``a3_offset_db``, ``hysteresis_db``) has held
+for ``time_to_trigger_ms``. The state counts ``handovers`` and names the last one.
+Throughput and uplink are those of the MCS the CQI schedules (TS 38.214), over the
+DDDSU pattern's symbols at the 10 % BLER target (`lab_devices.radio.nr.link_rate_mbps`).
+
 Faults:
 
 * ``interference`` on channel ``sinr`` (a lab fault): an interferer raises interference
@@ -27,8 +35,10 @@ Faults:
   and latency follow. A gNB's interference fault reaches the modems its cell serves;
 * cell outage, wrong tilt, wrong power, wrong carrier: ``cell_faults`` (params) or what
   a gNB device of the same lab does to its cell;
-* wrong band: ``band`` (params) locked on a band where the park has no cell; the fix is
-  the ``set_band`` command;
+* wrong band: ``band`` (params) locked on a band whose frequency range holds no cell of
+  the park (bands are ranges, `lab_devices.radio.bands`: the park's 3700-3800 MHz
+  carrier lies in n78 and in n77, not in n41 or n79); the fix is the ``set_band``
+  command. A band outside ``supported_bands`` is refused;
 * ``offline`` and ``dropout``, as on every device.
 
 Commands: ``attach``, ``detach``, ``set_band``, ``report_now``, ``goto`` a waypoint and

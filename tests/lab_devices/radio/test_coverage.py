@@ -8,6 +8,7 @@ from lab_devices.radio import (
     RadioMap,
     bundled_layout,
     coverage_map,
+    nr,
     pathloss,
     plot_coverage,
 )
@@ -191,3 +192,13 @@ def test_unknown_zone_is_named(park):
     cmap = coverage_map(RadioMap(park, seed=3))
     with pytest.raises(ValueError, match=r"unknown zone 'attic': expected one of \['hall'\]"):
         cmap.coverage_share(zone="attic")
+
+
+def test_throughput_over_a_dddsu_carrier_at_the_bler_target(park):
+    # the same points, counted over DDDSU's 52/70 downlink symbols, less 10 % BLER:
+    # 5.5547 · 2 · 78.886 · 52/70 · 0.9 = 585.9 Mbit/s
+    radio = RadioMap(park, seed=3)
+    peak = coverage_map(radio)
+    real = coverage_map(radio, tdd=nr.DEFAULT_TDD, bler=nr.INITIAL_BLER)
+    top = (peak.cqi == 15) & (peak.sinr_db >= 10)
+    assert np.allclose(real.throughput_mbps[top], 5.5547 * 2 * 78.886 * 52 / 70 * 0.9, rtol=1e-4)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from lab_devices.models.ue_modem import UeModem
 from lab_devices.radio.handover import A3Config, A3Handover, L3Filter
 
-# the default route of labs/5g-kpi-walk (its cpe-1 params)
-KPI_WALK = {"interval": 2, "speed_kmh": 12, "demand_mbps": 25,
-            "route": [[540, 560, 20], [980, 560, 0], [980, 300, 0], [540, 300, 0]]}
+LAB = Path(__file__).parents[3] / "labs" / "5g-kpi-walk" / "lab.yaml"
+# the default route and settings of labs/5g-kpi-walk: its cpe-1 params
+KPI_WALK = next(d["params"] for d in yaml.safe_load(LAB.read_text(encoding="utf-8"))["devices"]
+                if d["id"] == "cpe-1")
 
 
 def test_l3_filter_with_fc4_halves_the_step():
@@ -82,6 +86,11 @@ def test_a_lost_serving_cell_is_replaced_by_the_strongest():
 def test_bad_a3_settings_name_the_field(changes, field):
     with pytest.raises(ValueError, match=field):
         A3Config(**changes)
+
+
+def test_the_lab_sets_the_handover_it_is_taught_with():
+    assert (KPI_WALK["a3_offset_db"], KPI_WALK["hysteresis_db"], KPI_WALK["time_to_trigger_ms"],
+            KPI_WALK["filter_coefficient"]) == (3, 1, 640, 4)
 
 
 def test_the_kpi_walk_route_hands_over_as_a3_allows(monday, drive):

@@ -97,6 +97,12 @@ class CellFault(Params):
     tx_power_dbm: float | None = Field(None, ge=0, le=49)
     fc_ghz: float | None = Field(None, gt=0.5, le=100)
 
+    @model_validator(mode="after")
+    def _carrier_in_a_band(self) -> CellFault:
+        if self.fc_ghz is not None:
+            bands.band_for_carrier(self.fc_ghz)  # ValueError: "fc_ghz: ... is in no NR band"
+        return self
+
 
 class UeSettings(DeviceSettings):
     layout: str = Field(DEFAULT_LAYOUT, description="Bundled park layout.")
@@ -381,7 +387,7 @@ class UeModem(Device):
     @command("Measure now and return the KPIs at the current position.")
     def cmd_report_now(self, params: Params) -> dict[str, Any]:
         x, y = self.position
-        k = self.measure_kpis(x, y)
+        k = self.measure_kpis(x, y, serving=self.handover.serving)
         values = {"x": x, "y": y, "rsrp": k.rsrp_dbm, "rsrq": k.rsrq_db, "sinr": k.sinr_db,
                   "cqi": k.cqi, "throughput": k.throughput_mbps, "latency": k.latency_ms}
         self.kpis = k

@@ -37,6 +37,16 @@ def test_kpis_stay_within_their_documented_ranges(monday, drive):
         assert 0 <= d["throughput"] <= 2 * 1200 and 0 < d["latency"] < 100
 
 
+def test_rates_stay_under_the_carriers_ceilings(monday, drive):
+    # 100 MHz at 30 kHz, DDDSU 10:2:2, 10 % BLER (tests/lab_devices/radio/test_mcs_tdd.py):
+    # downlink CQI 15 with 2 layers 585.92 Mbit/s, uplink CQI 15 with 1 layer 96.43 Mbit/s
+    documents = drive(modem(monday, route=WALK, speed_kmh=12, cell_load=0.0), monday, 300, step=5)
+    served = [d for d in documents if d["serving_cell"] is not None]
+    assert served and all(0 <= d["throughput"] <= 585.92 for d in served)
+    assert all(0 <= d["uplink"] <= 96.43 for d in served)
+    assert max(d["uplink"] for d in served) > 0
+
+
 def test_kpis_change_as_the_modem_moves(monday, drive):
     documents = drive(modem(monday, route=WALK, speed_kmh=12, measurement_sigma_db=0),
                       monday, 1200, step=10)
@@ -255,11 +265,27 @@ def test_a_cell_fault_report_is_judged_against_the_network(monday, send):
     ({"cell_faults": {"P1": {"tilt_deg": 90}}}, "cell_faults.P1.tilt_deg"),
     ({"layout": "atlantis"}, "no bundled layout 'atlantis'"),
     ({"speed_kmh": 0}, "speed_kmh"),
+    # 6000 MHz lies between n79 (4400-5000 MHz) and FR2: in no band of TS 38.101-1/-2
+    ({"cell_faults": {"P1": {"fc_ghz": 6.0}}}, "fc_ghz: 6000 MHz (0 MHz wide) is in no NR band"),
+    ({"supported_bands": ["n78", "n99"]}, "supported_bands: band: 'n99' is not an NR band"),
+    ({"band": "n41", "supported_bands": ["n78"]}, "band: 'n41' is not one of n78 (the bands"),
+    ({"time_to_trigger_ms": 300}, "time_to_trigger_ms: 300 is not one of 0, 40, 64"),
+    ({"filter_coefficient": 12}, "filter_coefficient: 12 is not one of"),
+    ({"hysteresis_db": 0.7}, "hysteresis_db: 0.7 dB is not a multiple of 0.5 dB"),
 ])
 def test_bad_settings_name_the_field(params, field):
     with pytest.raises(InvalidSettings, match="ue_modem settings") as raised:
         UeModem("ue-1", params)
     assert field in str(raised.value)
+
+
+def test_a_carrier_fault_outside_n78_hides_the_cell_from_an_n78_modem(monday, drive):
+    # P1 moved to 3850 MHz: with 100 MHz, 3800-3900 MHz, above n78's 3800 MHz edge
+    near_p1 = [[950, 580, 0], [940, 580, 0]]
+    plain = drive(modem(monday, route=near_p1), monday, 0)[0]
+    moved = modem(monday, route=near_p1, cell_faults={"P1": {"fc_ghz": 3.85}})
+    assert plain["serving_cell"] == "P1"
+    assert drive(moved, monday, 0)[0]["serving_cell"] != "P1"
 
 
 def test_the_longest_dead_run_may_wrap_around_the_loop():

@@ -356,7 +356,7 @@ class GnbCell(Device):
                 "licence": self.licence()}
 
     def licence(self) -> str | None:
-        """Whose 5G block the carrier lies in (2024 auctions), or None: nobody's."""
+        """Whose 5G block the carrier lies in (2024 auctions), or None: no auctioned block."""
         held = bands.operator_of(self.centre_mhz / 1000.0, self.plan.bandwidth_mhz)
         return f"{held.operator} {held.block}" if held else None
 

@@ -9,7 +9,7 @@
   channel (centre ± half the bandwidth) leaves the band.
 - `assignments()`: the 2024 auction results (``data/tables/vn_5g_assignments.yaml``,
   sources in the file) and `operator_of(fc_ghz, bandwidth_mhz)`: whose licence a carrier
-  falls in, or None (3.5 GHz is nobody's).
+  falls in, or None (3.5 GHz is in none of the auctioned blocks).
 """
 
 from __future__ import annotations

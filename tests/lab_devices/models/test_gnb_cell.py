@@ -143,7 +143,7 @@ def test_interference_lowers_sinr_and_cqi_until_set_channel(monday, drive, send)
     assert jammed["sinr"] == pytest.approx(clean["sinr"] - 15, abs=0.11)
     assert jammed["cqi"] < clean["cqi"]
     # NR-ARFCN 640000 = 3000 + 0.015 · 40000 = 3600 MHz: away from the interferer and from
-    # the park's other cells (3750 MHz), but in no operator's licence
+    # the park's other cells (3750 MHz), but in none of the operators' auctioned blocks
     reply = send(jammed_cell, "set_channel", arfcn=640000)
     assert reply["resolved"] == ["interference"] and reply["centre_mhz"] == 3600.0
     assert reply["licence"] is None

@@ -40,7 +40,7 @@ def test_vietnamese_operators_hold_three_blocks():
     assert bands.operator_of(3.75, 100).operator == "VNPT"
     assert bands.operator_of(2.55, 100).operator == "Viettel"
     assert bands.operator_of(3.84999, 100).operator == "MobiFone"
-    assert bands.operator_of(3.5, 100) is None  # 3450-3550 MHz: nobody's licence
+    assert bands.operator_of(3.5, 100) is None  # 3450-3550 MHz: in no auctioned block
 
 
 def test_the_bundled_park_runs_on_vnpts_block():

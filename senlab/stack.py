@@ -1,12 +1,15 @@
 """`senlab up`: check what the stack needs, write its configs, run the hub, stop it all.
 
-The hub is the supervisor: it starts the broker, the progress service and the fleet, and
-restarts them. This module only starts the hub, waits until it answers, and on Ctrl-C or
-SIGTERM stops it and makes sure that nothing it started is left behind.
+The hub is the supervisor: it starts the broker, the progress service, the fleet and the
+grader, and restarts them. This module only starts the hub, waits until every part
+answers (`probe`), and on Ctrl-C or SIGTERM stops it and makes sure that nothing it
+started is left behind. While the stack is up, ``SENLAB_HOME/run/ready.json`` says so
+(its URL and pid), for whatever waits for it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from lab_devices.mqtt.codec import encode_connect
 from senlab.broker import BrokerAccounts, write_broker_config
 from senlab.courses import CourseError, course_root
 from senlab.demo import load_demo
@@ -222,6 +226,63 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _http_ok(url: str) -> str | None:
+    try:
+        status = httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError as error:
+        return f"{url}: {type(error).__name__}"
+    return None if status == 200 else f"{url}: {status}"
+
+
+def _mqtt_ok(settings: Settings) -> str | None:
+    """None if the broker accepts a service's MQTT CONNECT (CONNACK 0)."""
+    credentials = BrokerAccounts(settings).service("fleet")
+    where = f"mqtt://{settings.mqtt_host}:{settings.mqtt_port}"
+    try:
+        with socket.create_connection((settings.mqtt_host, settings.mqtt_port), 2) as sock:
+            sock.settimeout(2)
+            sock.sendall(encode_connect(f"senlab-up-probe-{os.getpid()}",
+                                        username=credentials.username,
+                                        password=credentials.password, keepalive=5))
+            connack = sock.recv(4)
+            sock.sendall(b"\xe0\x00")  # DISCONNECT
+    except OSError as error:
+        return f"{where}: {error}"
+    if len(connack) < 4 or connack[0] != 0x20 or connack[3] != 0:
+        return f"{where}: CONNACK {connack.hex() or 'none'}"
+    return None
+
+
+def probe(settings: Settings, stack_id: str) -> dict[str, str | None]:
+    """Each part of the stack: None when it answers, else what it answered.
+
+    The hub and the proxy are probed together through the proxy (the hub's health), and
+    the proxy's route to the progress service as a trainee's browser would take it; the
+    broker by an MQTT CONNECT; the progress service and the fleet on their own ports;
+    the grader, which has no port, by its process."""
+    url = settings.hub_url
+    parts = {
+        "hub": _http_ok(f"{url}/hub/health"),
+        "proxy": _http_ok(f"{url}/services/progress/api/health"),
+        "broker": _mqtt_ok(settings),
+        "progress": _http_ok(f"http://127.0.0.1:{settings.progress_port}"
+                             "/services/progress/api/health"),
+    }
+    if settings.local_fleet:
+        parts["fleet"] = _http_ok(f"http://127.0.0.1:{settings.fleet_port}/health")
+    marker = b"JUPYTERHUB_SERVICE_NAME=grader"
+    grader = any(marker in _environ(pid) for pid in processes_of(stack_id))
+    parts["grader"] = None if grader else "no grader process"
+    return parts
+
+
+def _environ(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
 class Hub:
     """The JupyterHub process of one `senlab up`."""
 
@@ -244,26 +305,35 @@ class Hub:
         )
         log.close()
 
+    @property
+    def ready_path(self) -> Path:
+        return self.settings.home / "run" / "ready.json"
+
     def wait_ready(self, timeout: float) -> None:
-        """Wait until the hub answers through its proxy, or fail naming the log."""
-        assert self.proc is not None
-        url = f"{self.settings.hub_url}/hub/health"
+        """Wait until every part answers (`probe`), then write `ready_path`; or fail
+        naming the parts that did not answer, what they said, and the log."""
+        assert self.proc is not None and self.settings.stack_id is not None
         deadline = time.monotonic() + timeout
+        parts: dict[str, str | None] = {}
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise StackError(f"the hub exited with status {self.proc.returncode}; "
                                  f"see {self.log_path}")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            parts = probe(self.settings, self.settings.stack_id)
+            if not any(parts.values()):
+                self.ready_path.parent.mkdir(parents=True, exist_ok=True)
+                self.ready_path.write_text(json.dumps(
+                    {"url": self.settings.hub_url, "pid": os.getpid(),
+                     "parts": sorted(parts)}) + "\n")
+                return
             time.sleep(0.3)
-        raise StackError(f"the hub did not answer at {url} within {timeout:.0f} s; "
+        silent = "; ".join(f"{name} ({why})" for name, why in parts.items() if why)
+        raise StackError(f"not every part answered within {timeout:.0f} s: {silent}; "
                          f"see {self.log_path}")
 
     def stop(self) -> None:
         """Ask the hub to stop its servers, services and proxy; then clear what is left."""
+        self.ready_path.unlink(missing_ok=True)
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

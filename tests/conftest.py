@@ -1,4 +1,5 @@
-"""Fixtures any package's tests may take: the progress database on SQLite and on PostgreSQL.
+"""Fixtures any package's tests may take: the progress database on SQLite and on PostgreSQL,
+and SenLab's messages in English unless a test chooses a language itself.
 
 A test that takes ``database_url`` or ``settings`` runs once on SQLite and once on a
 throwaway PostgreSQL server (that run is marked ``postgres``).
@@ -16,6 +17,15 @@ from senlab.settings import Settings
 from tests.progress.postgres_server import new_database, running_postgres
 
 _database_numbers = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Tests read SenLab's English messages unless they choose a language themselves (the
+    product's default, when nothing names a language, is Vietnamese)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "SENLAB_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,10 @@ def write_broker_config(settings: Settings, *, max_queued: int | None = None,
         *([f"listener 0 {unix_socket}"] if unix_socket else []),
         f"persistence {'true' if persistence else 'false'}",
         f"persistence_location {data}/",
-        "autosave_interval 30",
+        # Sessions and retained messages are saved every 2 s, not Mosquitto's 30 min nor
+        # our old 30 s: a broker killed (SIGKILL, OOM) and restarted by the hub loses at
+        # most the last 2 s of them. (Devices republish their retained state anyway.)
+        "autosave_interval 2",
         f"pid_file {accounts.pid_path}",
         f"log_dest file {log}",
         "log_type error",

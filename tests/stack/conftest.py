@@ -17,9 +17,10 @@ def stack() -> Iterator[Stack]:
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
-    """The fuzz runs' figures (requests per role, time), printed after the results."""
+    """The figures the stack tests measured (fuzz requests per role, recovery times), printed
+    after the results."""
     lines = config.stash.get(FIGURES, [])
     if lines:
-        terminalreporter.section("fuzz")
+        terminalreporter.section("figures")
         for line in lines:
             terminalreporter.write_line(line)

@@ -1,0 +1,153 @@
+"""Kill a managed service with SIGKILL during a running lab and measure until it serves.
+
+Shared by tests/stack/test_recovery.py (which also checks that nothing was lost) and
+bench/restart.py (which prints the figures against the hub's own default poll).
+
+"Serves again" is what a trainee or an operator would see:
+
+| service | serving again when |
+| --- | --- |
+| broker | the trainee's client gets the lab's telemetry again |
+| fleet | the control API lists the trainee's lab again and its devices publish |
+| progress | ``/services/progress/api/health`` answers 200 through the hub's proxy |
+| grader | a new grader process has run for a second (it has no port) |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from senlab.broker import BrokerAccounts
+from senlab.settings import Settings
+from tests.stack.harness import Stack
+
+LAB = "iot101-sensors"
+TRAINEE = "trainee1"
+ROOT = f"labs/{TRAINEE}/{LAB}"
+SERVICES = ("broker", "fleet", "progress", "grader")
+
+
+@dataclass
+class Observer:
+    """The trainee's own MQTT client on their lab, reconnecting as paho does, quickly."""
+
+    client: mqtt.Client
+    telemetry: list[float] = field(default_factory=list)  # monotonic arrival times
+    replies: dict[int, float] = field(default_factory=dict)
+    status: dict[str, bytes] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def telemetry_since(self, moment: float) -> bool:
+        with self.lock:
+            return bool(self.telemetry) and self.telemetry[-1] > moment
+
+    def command(self, device: str, command_id: int, action: str = "ping") -> None:
+        payload = json.dumps({"id": command_id, "action": action}).encode()
+        self.client.publish(f"{ROOT}/{device}/cmd", payload, qos=1)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def observe(stack: Stack) -> Observer:
+    settings = Settings(home=stack.home, mqtt_port=stack.ports["MQTT_PORT"])
+    credentials = BrokerAccounts(settings).trainee(TRAINEE)
+    # A persistent session, as a lab notebook's client keeps one: what is sent to it, and
+    # what it sends, while the broker restarts is delivered afterwards.
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{TRAINEE}-observer",
+                         clean_session=False, protocol=mqtt.MQTTv311)
+    client.username_pw_set(credentials.username, credentials.password)
+    client.reconnect_delay_set(min_delay=0.1, max_delay=0.5)
+    observer = Observer(client)
+
+    def on_connect(c, _userdata, _flags, _reason, _properties) -> None:
+        c.subscribe(f"{ROOT}/#", qos=1)
+
+    def on_message(_c, _userdata, message) -> None:
+        now = time.monotonic()
+        with observer.lock:
+            if message.topic.endswith("/telemetry"):
+                observer.telemetry.append(now)
+            elif message.topic.endswith("/reply"):
+                reply = json.loads(message.payload)
+                if isinstance(reply.get("id"), int):
+                    observer.replies.setdefault(reply["id"], now)
+            elif message.topic.endswith("/status"):
+                observer.status[message.topic.split("/")[-2]] = message.payload
+
+    client.on_connect, client.on_message = on_connect, on_message
+    client.connect("127.0.0.1", stack.ports["MQTT_PORT"])
+    client.loop_start()
+    return observer
+
+
+def fleet_api(stack: Stack) -> httpx.Client:
+    token = Settings(home=stack.home).secret("fleet-control-token")
+    return httpx.Client(base_url=f"http://127.0.0.1:{stack.ports['FLEET_PORT']}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+
+def wait(condition, what: str, timeout: float) -> float:
+    """Poll `condition` every 50 ms; the monotonic time it first held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return time.monotonic()
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def kill(stack: Stack, name: str) -> tuple[float, set[int]]:
+    """SIGKILL every process of managed service `name`; the moment and their pids."""
+    pids = set(stack.processes(JUPYTERHUB_SERVICE_NAME=name))
+    assert pids, f"service {name} is not running"
+    killed_at = time.monotonic()
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return killed_at, pids
+
+
+def restarted(stack: Stack, name: str, old: set[int]) -> bool:
+    pids = set(stack.processes(JUPYTERHUB_SERVICE_NAME=name))
+    return bool(pids) and not pids & old
+
+
+def measure(stack: Stack, name: str, observer: Observer, fleet: httpx.Client,
+            timeout: float = 60, during: Callable[[], None] | None = None) -> float:
+    """Seconds from a SIGKILL of service `name` until it serves again; `during` is done
+    right after the kill, while the service is down."""
+    killed_at, old = kill(stack, name)
+    if during is not None:
+        during()
+    wait(lambda: restarted(stack, name, old), f"{name} restarted", timeout)
+    if name == "broker":
+        back = wait(lambda: observer.telemetry_since(killed_at) and restarted(stack, name, old),
+                    "telemetry after the broker's restart", timeout)
+    elif name == "fleet":
+        back = wait(lambda: fleet.get(f"/trainees/{TRAINEE}/labs/{LAB}").status_code == 200
+                    and observer.telemetry_since(killed_at), "the lab after the fleet's restart",
+                    timeout)
+    elif name == "progress":
+        back = wait(lambda: httpx.get(f"{stack.url}/services/progress/api/health",
+                                      timeout=2).status_code == 200,
+                    "the progress service's health", timeout)
+    else:
+        started = wait(lambda: restarted(stack, name, old), "a new grader", timeout)
+        time.sleep(1.0)
+        assert restarted(stack, name, old), "the new grader did not stay up"
+        back = started
+    return back - killed_at

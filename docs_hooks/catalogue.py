@@ -61,7 +61,7 @@ AREA_ORDER = {area: rank for rank, area in enumerate(Area)}
 TEXT = {
     "vi": {
         "course": "khóa học", "id": "mã", "area": "lĩnh vực", "level": "trình độ",
-        "hours": "thời lượng", "assignments": "bài tập",
+        "hours": "thời lượng", "duration": "Thời lượng", "assignments": "bài tập",
         "hours_value": "{n} giờ", "hours_value_one": "{n} giờ",
         "course_id": "Mã khóa học", "prerequisites": "Học trước", "none": "không có",
         "not_offered": "chưa có trong danh mục",
@@ -87,7 +87,7 @@ TEXT = {
     },
     "en": {
         "course": "course", "id": "id", "area": "area", "level": "level",
-        "hours": "hours", "assignments": "assignments",
+        "hours": "hours", "duration": "Duration", "assignments": "assignments",
         "hours_value": "{n} hours", "hours_value_one": "{n} hour",
         "course_id": "Course id", "prerequisites": "Prerequisites", "none": "none",
         "not_offered": "not in the catalogue yet",
@@ -216,11 +216,14 @@ def _course(entry: Entry, catalogue: Catalogue, lang: str) -> list[str]:
         f"[{_md(getattr(known[p].title, lang))}](#{course_anchor(p)}) ({_code(p)})"
         if p in known else f"{_code(p)} ({t['not_offered']})"
         for p in c.prerequisites]
+    level = LEVEL_NAMES[lang][c.level]
+    if level != c.level.value:
+        level += f" ({_code(c.level.value)})"
     lines = [
         "", f"### {_md(getattr(c.title, lang))} {{#{course_anchor(c.id)}}}", "",
         f"- **{t['course_id']}:** {_code(c.id)}",
-        f"- **{t['level'].capitalize()}:** {LEVEL_NAMES[lang][c.level]} ({_code(c.level.value)})",
-        f"- **{t['hours'].capitalize()}:** {_hours(c.hours, lang)}",
+        f"- **{t['level'].capitalize()}:** {level}",
+        f"- **{t['duration']}:** {_hours(c.hours, lang)}",
         f"- **{t['prerequisites']}:** {', '.join(prerequisites) or t['none']}",
         "", f"**{t['competencies']}**", "",
     ]

@@ -162,7 +162,7 @@ def test_hours_pass_marks_and_the_completion_rule_in_each_language(root):
     vi, en = pages(root)["vi"], pages(root)["en"]
     # 2.5 hours: a decimal comma in Vietnamese; a2's own mark 75, a1 the course's 60.
     assert "**Thời lượng:** 2,5 giờ" in vi
-    assert "**Hours:** 2.5 hours" in en
+    assert "**Duration:** 2.5 hours" in en
     assert ("1. **Bài một** (`a1`): bài thực hành [IoT 101: cảm biến môi trường trong khu "
             "công nghiệp](#lab-iot101-sensors); điểm đạt 60%") in vi
     assert "2. **Part two** (`a2`): no lab; pass mark 75%; optional" in en
@@ -274,8 +274,27 @@ def test_the_site_has_the_catalogue_page_in_both_languages_in_its_nav():
         assert catalogue.MARKER in (REPO / "site" / page).read_text(encoding="utf-8")
 
 
+def nav_titles(items: list) -> list[str]:
+    found = []
+    for item in items:
+        if isinstance(item, dict):
+            for title, value in item.items():
+                found.append(title)
+                if isinstance(value, list):
+                    found += nav_titles(value)
+    return found
+
+
 def test_every_nav_entry_has_its_vietnamese_and_english_page():
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     for page in nav_pages(config["nav"]):
         assert (REPO / "site" / page).is_file(), page
         assert (REPO / "site" / page.replace(".md", ".en.md")).is_file(), page
+
+
+def test_every_nav_title_has_its_english_title():
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    i18n = next(p["i18n"] for p in config["plugins"] if isinstance(p, dict) and "i18n" in p)
+    english = next(lang for lang in i18n["languages"] if lang["locale"] == "en")
+    missing = [t for t in nav_titles(config["nav"]) if t not in english["nav_translations"]]
+    assert not missing, f"no English nav title for {missing}"

@@ -330,3 +330,12 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         return markdown
     root = Path(config.config_file_path).resolve().parent
     return markdown.replace(MARKER, catalogue_markdown(root, page_language(page)))
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """mkdocs hook: `mkdocs serve` rebuilds when a course or a lab file changes."""
+    root = Path(config.config_file_path).resolve().parent
+    for folder in (root / "courses", root / "labs"):
+        if folder.is_dir():
+            server.watch(str(folder))
+    return server

@@ -32,7 +32,7 @@ fuzz: deps-test
 	SENLAB_FUZZ_SCALE=10 $(PYTEST) -q -m fuzz
 
 lint: $(STAMP)
-	$(BIN)/ruff check senlab lab_devices tests bench hub_config
+	$(BIN)/ruff check senlab lab_devices tests bench hub_config docs_hooks
 	$(BIN)/mypy senlab lab_devices
 	$(BIN)/lint-imports --no-cache
 

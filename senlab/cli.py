@@ -18,8 +18,10 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.table import Table
 
-from senlab.broker import BrokerAccounts, InvalidAccountName
-from senlab.commands import accounts, courses, progress, role_label, tr
+from senlab.broker import BrokerAccounts, Credentials, InvalidAccountName
+from senlab.broker.accounts import UnknownAccount
+from senlab.broker.tls import client_cafile
+from senlab.commands import accounts, courses, progress, role_label, tr, verify
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.config import ADMIN_USER
 from senlab.i18n import N_, OFFERED, LanguageError, Translator, resolve, translator
@@ -101,15 +103,53 @@ def cmd_device_register(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidAccountName as err:
         console.print(f"[bold red]senlab device register:[/] {err}")
         return 2
-    table = Table(title=_("Broker account for device {device}", device=args.id),
-                  show_header=False)
+    console.print(device_table(_("Broker account for device {device}", device=args.id),
+                               creds, settings, _))
+    return 0
+
+
+def cmd_device_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    """Give a registered device a new broker password; the old one stops working at once."""
+    _ = tr(args)
+    accounts = BrokerAccounts(settings)
+    try:
+        creds = accounts.rotate_device(args.trainee, args.lab, args.device, reload=False)
+    except InvalidAccountName as err:
+        console.print(f"[bold red]senlab device rotate:[/] {err}")
+        return 2
+    except UnknownAccount:
+        console.print("[bold red]senlab device rotate:[/] " + _(
+            "no device {username} is registered; give it an account first with `senlab "
+            "device register --trainee {trainee} --lab {lab} --id {device}`",
+            username=f"device/{args.trainee}/{args.lab}/{args.device}", trainee=args.trainee,
+            lab=args.lab, device=args.device))
+        return 2
+    console.print(device_table(_("New broker password for device {device}", device=args.device),
+                               creds, settings, _))
+    if accounts.reload():
+        console.print(_("The old password no longer works: the broker has reloaded its "
+                        "password file and disconnected any client still using it. Put the "
+                        "new password on the device now."))
+    else:
+        console.print(_("The broker could not be told to reload (not running here, or "
+                        "another user's): the old password stops working when it reloads or "
+                        "starts. Put the new password on the device now."))
+    return 0
+
+
+def device_table(title: str, creds: Credentials, settings: Settings, _: Translator) -> Table:
+    """A device's broker account as a table: where it connects (plain and TLS) and as whom."""
+    table = Table(title=title, show_header=False)
     table.add_row(_("host"), creds.host)
     table.add_row(_("port"), str(creds.port))
+    if settings.mqtt_tls_port:
+        cafile = client_cafile(settings)
+        table.add_row(_("TLS port"), str(settings.mqtt_tls_port))
+        table.add_row(_("CA certificate"), str(cafile) if cafile else _("the system's"))
     table.add_row(_("username"), creds.username)
     table.add_row(_("password"), creds.password)
     table.add_row(_("topic root"), creds.topic_root + "/")
-    console.print(table)
-    return 0
+    return table
 
 
 def add_lang_option(parser: argparse.ArgumentParser, _: Translator) -> None:
@@ -139,10 +179,17 @@ def build_parser(_: Translator | None = None) -> argparse.ArgumentParser:
     register.add_argument("--lab", required=True)
     register.add_argument("--id", required=True, help=_("the device id in the lab"))
     register.set_defaults(func=cmd_device_register)
+    rotate = device.add_parser("rotate", help=_("give a registered device a new password and "
+                                                "retire the old one at once"))
+    rotate.add_argument("trainee", help=_("the trainee the device belongs to"))
+    rotate.add_argument("lab", help=_("the lab"))
+    rotate.add_argument("device", help=_("the device id in the lab"))
+    rotate.set_defaults(func=cmd_device_rotate)
 
     accounts.register(commands, _)
     courses.register(commands, _)
     progress.register(commands, _)
+    verify.register(commands, _)
     return parser
 
 

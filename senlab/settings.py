@@ -7,7 +7,9 @@ Every setting is read from a ``SENLAB_``-prefixed variable (``SENLAB_HOME``,
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 import sys
 from functools import cached_property
@@ -15,10 +17,15 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Bind addresses that mean "every interface": no certificate names them.
+WILDCARD_ADDRESSES = ("", "0.0.0.0", "::", "*")
+# A DNS name of letters, digits and hyphens per label (RFC 1123, 2.1), at most 253 characters.
+_DNS_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_DNS_NAME = re.compile(rf"(?=.{{1,253}}$){_DNS_LABEL}(\.{_DNS_LABEL})*")
 
 
 class Settings(BaseSettings):
@@ -38,6 +45,27 @@ class Settings(BaseSettings):
     fleet_port: int = Field(8102, ge=1, le=65535, description="The device fleet's control port.")
     mqtt_host: str = Field("127.0.0.1", description="Host the lab broker listens on.")
     mqtt_port: int = Field(1883, ge=1, le=65535, description="The lab broker's port.")
+    mqtt_tls_port: int = Field(
+        8883, ge=0, le=65535,
+        description="The lab broker's TLS port (TLS 1.2 at least) for devices; 0 turns it off.",
+    )
+    mqtt_tls_host: str = Field(
+        "0.0.0.0", description="Address the TLS listener binds to (every interface by default)."
+    )
+    mqtt_tls_names: str = Field(
+        "", description="More host names and IP addresses clients reach the broker by, "
+        "comma-separated; SenLab's certificate names them with 127.0.0.1, localhost and the hosts.",
+    )
+    mqtt_tls_certfile: Path | None = Field(
+        None, description="The operator's server certificate (PEM); SenLab makes one if unset."
+    )
+    mqtt_tls_keyfile: Path | None = Field(
+        None, description="The private key of SENLAB_MQTT_TLS_CERTFILE (PEM)."
+    )
+    mqtt_tls_cafile: Path | None = Field(
+        None, description="The CA certificate clients verify the broker with (the operator's; "
+        "the hub sets it in a trainee's server).",
+    )
     mqtt_username: str | None = Field(
         None, description="A trainee's broker user name (the hub sets it in their server)."
     )
@@ -121,6 +149,37 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("mqtt_tls_names")
+    @classmethod
+    def _names_clients_use(cls, value: str) -> str:
+        for name in (part.strip() for part in value.split(",")):
+            if not name:
+                continue
+            try:
+                ipaddress.ip_address(name)
+            except ValueError:
+                if not _DNS_NAME.fullmatch(name):
+                    raise ValueError(f"SENLAB_MQTT_TLS_NAMES: {name!r} is neither a host name "
+                                     "nor an IP address") from None
+        return value
+
+    @model_validator(mode="after")
+    def _tls_port_of_its_own(self) -> Settings:
+        if self.mqtt_tls_port == 0:
+            return self
+        for name in ("mqtt_port", "hub_port", "hub_api_port", "proxy_api_port",
+                     "progress_port", "fleet_port"):
+            if getattr(self, name) == self.mqtt_tls_port:
+                raise ValueError(f"SENLAB_MQTT_TLS_PORT and SENLAB_{name.upper()} are both "
+                                 f"{self.mqtt_tls_port}: give the TLS listener a port of its "
+                                 "own (or 0 to turn it off)")
+        return self
+
+    @property
+    def tls_names(self) -> list[str]:
+        """SENLAB_MQTT_TLS_NAMES as a list."""
+        return [part.strip() for part in self.mqtt_tls_names.split(",") if part.strip()]
 
     @cached_property
     def repo_root(self) -> Path:

@@ -50,6 +50,10 @@ def broker_runs_as_other_user() -> bool:
     return True
 
 
+class UnknownAccount(LookupError):
+    """An account the registry does not hold; the message names it."""
+
+
 class BrokerAccounts:
     """The registry of broker accounts under `SENLAB_HOME/broker/`."""
 
@@ -74,6 +78,31 @@ class BrokerAccounts:
     def service(self, name: str) -> Credentials:
         """The credentials of a SenLab service (the fleet), which reaches every lab."""
         return self._ensure(acl.service(name))
+
+    def rotate_device(self, trainee: str, lab: str, device: str, *,
+                      reload: bool = True) -> Credentials:
+        """Give a registered device a new password and retire the old one at once.
+
+        The password file is written without the old hash and the broker reloads it
+        (SIGHUP; `reload=False` leaves that to the caller, who wants to know whether it
+        worked). Mosquitto 2.0.11 then refuses the old password and disconnects a client
+        still connected with it (checked in tests/broker/test_rotate.py). UnknownAccount
+        names a device that was never registered.
+        """
+        account = acl.device(trainee, lab, device)
+        with self._locked():
+            registry = self._read_registry()
+            entry = registry["accounts"].get(account.username)
+            if entry is None or entry.get("kind") != account.kind:
+                raise UnknownAccount(f"no device {account.username} is registered: "
+                                     f"`senlab device register --trainee {trainee} --lab {lab} "
+                                     f"--id {device}` gives it an account first")
+            entry["rotation"] = self._rotation_of(account.username, entry) + 1
+            self._write_all(registry, fresh={account.username})
+            rotation = entry["rotation"]
+        if reload:
+            self.reload()
+        return self._credentials(account, rotation)
 
     def remove(self, username: str) -> bool:
         """Delete an account; its clients are refused from the next reload on."""
@@ -108,26 +137,28 @@ class BrokerAccounts:
     def _key(self) -> str:
         return self.settings.secret("broker-key")
 
-    def _credentials(self, account: Account) -> Credentials:
+    def _credentials(self, account: Account, rotation: int = 0) -> Credentials:
         return Credentials(
             username=account.username,
-            password=derive_password(self._key(), account.username),
+            password=derive_password(self._key(), _derivation_name(account.username, rotation)),
             topic_root=account.topic_root,
             host=self.settings.mqtt_host,
             port=self.settings.mqtt_port,
         )
 
     def _ensure(self, account: Account) -> Credentials:
-        entry = {"kind": account.kind}
         with self._locked():
             registry = self._read_registry()
-            changed = registry["accounts"].get(account.username) != entry
+            entry = registry["accounts"].get(account.username)
+            changed = entry is None or entry.get("kind") != account.kind
             if changed:
+                entry = {"kind": account.kind}
                 registry["accounts"][account.username] = entry
                 self._write_all(registry)
+            rotation = self._rotation_of(account.username, entry)
         if changed:
             self.reload()
-        return self._credentials(account)
+        return self._credentials(account, rotation)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -164,18 +195,32 @@ class BrokerAccounts:
                 raise ValueError(f"{self.registry_path}: accounts.{username}: {err}") from err
         return found
 
+    def _rotation_of(self, username: str, entry: dict) -> int:
+        try:
+            return _rotation(entry)
+        except RegistryFieldError as err:
+            raise ValueError(f"{self.registry_path}: accounts.{username}: {err}") from err
+
     def _key_id(self) -> str:
         return hmac.new(self._key().encode(), b"key-id", hashlib.sha256).hexdigest()[:16]
 
-    def _write_all(self, registry: dict) -> None:
+    def _write_all(self, registry: dict, *, fresh: frozenset[str] | set[str] = frozenset()
+                   ) -> None:
+        """Write the three files; the accounts in `fresh` get a new hash (a rotation)."""
         accounts = self._accounts(registry)  # before anything is written
+        rotations = {a.username: self._rotation_of(a.username, registry["accounts"][a.username])
+                     for a in accounts}
         key_id = self._key_id()
         kept = self._existing_hashes() if registry.get("key_id") == key_id else {}
-        registry = {"key_id": key_id,
-                    "accounts": {a.username: {"kind": a.kind} for a in accounts}}
+        registry = {"key_id": key_id, "accounts": {
+            a.username: {"kind": a.kind, **({"rotation": rotations[a.username]}
+                                            if rotations[a.username] else {})}
+            for a in accounts}}
         lines = []
         for username in sorted(registry["accounts"]):
-            stored = kept.get(username) or mosquitto_hash(derive_password(self._key(), username))
+            stored = None if username in fresh else kept.get(username)
+            stored = stored or mosquitto_hash(derive_password(
+                self._key(), _derivation_name(username, rotations[username])))
             lines.append(f"{username}:{stored}\n")
         self._replace(self.passwd_path, "".join(lines))
         self._replace(self.acl_path, acl.render_acl(accounts))
@@ -201,3 +246,27 @@ class BrokerAccounts:
             os.chown(tmp, entry.pw_uid, entry.pw_gid)
         os.replace(tmp, path)
 
+
+def _rotation(entry: dict) -> int:
+    """How many times an account's password was rotated (0 when never).
+
+    A count that is not a whole number >= 0 is an error (RegistryFieldError), never read as
+    0: that would bring back a password that was retired.
+    """
+    value = entry.get("rotation", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RegistryFieldError(f"field 'rotation' must be a whole number >= 0, not {value!r}")
+    return value
+
+
+class RegistryFieldError(ValueError):
+    """A bad field in one registry entry (the caller names the file and the account)."""
+
+
+def _derivation_name(username: str, rotation: int) -> str:
+    """What the password is derived from: the user name, then `#<n>` after the n-th rotation.
+
+    `#` is in no account name (`acl.check_name` refuses it), so no rotation of one account
+    derives another account's password.
+    """
+    return username if rotation == 0 else f"{username}#{rotation}"

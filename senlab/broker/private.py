@@ -6,6 +6,10 @@ loopback port, with the accounts, ACL and mosquitto.conf that `senlab up` writes
 production broker's rules. Only the limits and persistence its caller asks for differ,
 and it runs as the user who starts it, because a temporary folder need not be readable
 by the `mosquitto` user.
+
+With `tls=True` it also listens with TLS on another free loopback port, with the CA and
+server certificate `senlab.broker.tls` makes under its folder (or the operator files its
+`settings` name), as the production broker does on `SENLAB_MQTT_TLS_PORT`.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from senlab.broker.accounts import BrokerAccounts, Credentials
 from senlab.broker.config import MAX_INFLIGHT_MESSAGES, write_broker_config
+from senlab.broker.tls import client_cafile
 from senlab.settings import Settings
 
 
@@ -29,6 +35,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _another_free_port(taken: int) -> int:
+    while (port := free_port()) == taken:
+        pass
+    return port
 
 
 class PrivateBroker:
@@ -40,13 +52,20 @@ class PrivateBroker:
 
     def __init__(self, folder: Path, *, mosquitto: str = "mosquitto",
                  max_queued: int | None = None, max_inflight: int = MAX_INFLIGHT_MESSAGES,
-                 persistence: bool = True, unix_socket: bool = False) -> None:
+                 persistence: bool = True, unix_socket: bool = False, tls: bool = False,
+                 settings: Mapping[str, object] | None = None) -> None:
         found = shutil.which(mosquitto) or shutil.which(f"/usr/sbin/{mosquitto}")
         if found is None:
             raise FileNotFoundError(f"Mosquitto is not installed ({mosquitto!r} not found): "
                                     "apt-get install mosquitto, or set SENLAB_MOSQUITTO")
         self.mosquitto = found
-        self.settings = Settings(home=folder, mqtt_host="127.0.0.1", mqtt_port=free_port())
+        given: dict[str, object] = {"home": folder, "mqtt_host": "127.0.0.1",
+                                    "mqtt_port": free_port(), "mqtt_tls_host": "127.0.0.1",
+                                    "mqtt_tls_port": 0}
+        if tls:
+            given["mqtt_tls_port"] = _another_free_port(int(str(given["mqtt_port"])))
+        given.update(settings or {})
+        self.settings = Settings(**given)  # type: ignore[arg-type]
         self.accounts = BrokerAccounts(self.settings)
         self.max_queued, self.max_inflight = max_queued, max_inflight
         self.persistence = persistence
@@ -57,6 +76,16 @@ class PrivateBroker:
     @property
     def port(self) -> int:
         return self.settings.mqtt_port
+
+    @property
+    def tls_port(self) -> int:
+        """The TLS listener's port (0: none)."""
+        return self.settings.mqtt_tls_port
+
+    @property
+    def cafile(self) -> Path | None:
+        """The CA certificate a client verifies the TLS listener with."""
+        return client_cafile(self.settings)
 
     @property
     def fleet(self) -> Credentials:
@@ -71,6 +100,10 @@ class PrivateBroker:
         """A real device's account, as `senlab device register` makes it."""
         return self.accounts.device(trainee, lab, device)
 
+    def rotate_device(self, trainee: str, lab: str, device: str) -> Credentials:
+        """A device's new password, as `senlab device rotate` gives it (the broker reloads)."""
+        return self.accounts.rotate_device(trainee, lab, device)
+
     def start(self, timeout: float = 10.0) -> None:
         # As root Mosquitto would drop to the `mosquitto` user, who may not pass through
         # the caller's temporary folders; this broker runs as whoever started it.
@@ -83,14 +116,18 @@ class PrivateBroker:
         self.process = subprocess.Popen([self.mosquitto, "-c", str(config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
+        waiting = [port for port in (self.port, self.tls_port) if port]
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode() if self.process.stderr else ""
                 raise RuntimeError(f"mosquitto exited with {self.process.returncode}: "
                                    f"{error.strip()} (log {self.log_path})")
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
+                if probe.connect_ex(("127.0.0.1", waiting[0])) == 0:
+                    waiting.pop(0)
+                    if not waiting:
+                        return
+                    continue
             time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"mosquitto did not listen on {self.port} within {timeout:g} s "

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def broker():
     home = reachable_tmpdir()
-    settings = Settings(home=home, mqtt_port=free_ports(1)[0])
+    plain, tls = free_ports(2)  # the TLS listener too, on loopback: no clash with 8883
+    settings = Settings(home=home, mqtt_port=plain, mqtt_tls_port=tls, mqtt_tls_host="127.0.0.1")
     accounts = BrokerAccounts(settings)
     conf = write_broker_config(settings)
     proc = subprocess.Popen(["mosquitto", "-c", str(conf)])

@@ -48,7 +48,8 @@ def broker() -> Iterator[Broker]:
     if shutil.which("mosquitto") is None:
         pytest.fail("mosquitto is not installed (apt-get install mosquitto)")
     home = reachable_tmpdir()
-    settings = Settings(home=home, mqtt_port=free_ports(1)[0])
+    plain, tls = free_ports(2)  # the TLS listener too, on loopback: no clash with 8883
+    settings = Settings(home=home, mqtt_port=plain, mqtt_tls_port=tls, mqtt_tls_host="127.0.0.1")
     registry = BrokerAccounts(settings)
     accounts = {name: registry.trainee(name) for name in ("an", "binh")}
     for trainee, device in (("an", "line-1"), ("an", "line-2"), ("binh", "line-1")):

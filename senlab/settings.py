@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     grading_poll_seconds: float = Field(
         10.0, gt=0, le=30, description="How often the autograder looks for new submissions."
     )
+    service_poll_seconds: float = Field(
+        1.0, gt=0, le=30, description="How often the hub looks whether a managed service "
+        "died, to start it again (JupyterHub's own default is 30 s)."
+    )
     grading_cell_timeout: int = Field(
         30, ge=1, description="Seconds one notebook cell may run while autograding."
     )

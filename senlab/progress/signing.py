@@ -18,11 +18,12 @@ certificates inside the PKCS#12 (or the signer's own certificate if it is self-s
 the demo signer is checked against the demo CA. ``/api/issuer/ca.pem`` publishes them, so a
 DOST officer can check a report with ``senlab verify report.pdf --trust ca.pem`` offline.
 
-The signature is invisible (no widget on the page: ISO 32000-1:2008 §12.8.1 allows a
-signature field without an appearance); the certificate's page prints the signer's name as
-text instead. It is a PAdES baseline B-B signature (ETSI EN 319 142-1 §6.3, SubFilter
-``ETSI.CAdES.detached``) made with pyHanko. It has no trusted timestamp: the signing time
-is the one the signer states (PAdES B-B), since SenLab reaches no timestamp authority.
+The signature is invisible: its field's annotation rectangle has zero height and width,
+which ISO 32000-1:2008 §12.7.4.5 (Signature fields) says readers treat as not visible; the
+certificate's page prints the signer's name as text instead. It is a PAdES baseline B-B
+signature (ETSI EN 319 142-1, SubFilter ``ETSI.CAdES.detached``; the clause that defines
+B-B was not confirmed here) made with pyHanko. It has no trusted timestamp: the signing
+time is the one the signer states, since SenLab reaches no timestamp authority.
 """
 
 from __future__ import annotations

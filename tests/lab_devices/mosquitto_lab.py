@@ -1,7 +1,10 @@
 """What the fleet-against-Mosquitto tests share: accounts, a broker, a running fleet, waits.
 
-The broker runs from a temporary config on a free port (``lab_devices.mqtt.local_broker``) with
-passwords and ACLs; the fleet hosts every lab in ``labs/`` and ticks until it is closed.
+The broker is ``senlab.broker.private.PrivateBroker``: Mosquitto on a free port with the
+accounts, passwords, ACL and config that ``senlab up`` writes, so the tests run under
+production's rules. The trainees ``an`` and ``binh`` get their accounts before it starts;
+the fleet connects with its service account, as in production, and hosts every lab in
+``labs/``, ticking until it is closed.
 """
 
 from __future__ import annotations
@@ -17,22 +20,38 @@ from lab_devices.fleet.runtime import Fleet
 from lab_devices.fleet.service import connection_factory
 from lab_devices.labs.labfile import load_labs
 from lab_devices.mqtt.connection import BrokerConfig
-from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker
+from senlab.broker import Credentials
+from senlab.broker.private import PrivateBroker
 
 LABS = Path(__file__).resolve().parents[2] / "labs"
-PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw", "binh": "binh-pw"}
+TRAINEES = ("an", "binh")
 
 
 @contextmanager
-def running_broker(folder: Path) -> Iterator[LocalBroker]:
-    with LocalBroker(folder, PASSWORDS, max_queued=1000) as broker:
+def running_broker(folder: Path, **limits: Any) -> Iterator[PrivateBroker]:
+    """A started PrivateBroker in ``folder`` with the TRAINEES' accounts; ``limits`` go to it
+    (``max_queued``, ``max_inflight``)."""
+    broker = PrivateBroker(folder, **limits)
+    for name in TRAINEES:
+        broker.trainee(name)  # before start: no reload needed for the account to work
+    with broker:
         yield broker
 
 
+def account(broker: PrivateBroker, who: str) -> Credentials:
+    """``fleet`` (the fleet's service account) or a trainee's account on ``broker``."""
+    return broker.fleet if who == "fleet" else broker.trainee(who)
+
+
+def fleet_config(broker: PrivateBroker) -> BrokerConfig:
+    """How the fleet reaches ``broker``: its service account, as in production."""
+    fleet = broker.fleet
+    return BrokerConfig("127.0.0.1", broker.port, fleet.username, fleet.password)
+
+
 @asynccontextmanager
-async def running_fleet(broker: LocalBroker) -> AsyncIterator[Fleet]:
-    config = BrokerConfig("127.0.0.1", broker.port, FLEET_USER, PASSWORDS[FLEET_USER])
-    fleet = Fleet(connection_factory(config), load_labs(LABS))
+async def running_fleet(broker: PrivateBroker) -> AsyncIterator[Fleet]:
+    fleet = Fleet(connection_factory(fleet_config(broker)), load_labs(LABS))
     ticker = asyncio.create_task(fleet.run())
     try:
         yield fleet

@@ -1,7 +1,8 @@
 """The 5G labs run by the fleet through a real Mosquitto, driven by a trainee's paho client.
 
-The broker runs from a temporary config on a free port (``lab_devices.mqtt.local_broker``) and
-is stopped at the end of each test.
+The broker (``senlab.broker.private.PrivateBroker``: the accounts, ACL and config of
+``senlab up``, on a free port) is stopped at the end of each test; the notebook logs in
+with the account production gives the trainee.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import threading
 import paho.mqtt.client as mqtt
 import pytest
 
+from senlab.broker import Credentials
 from tests.lab_devices.mosquitto_lab import (
-    PASSWORDS,
+    account,
     running_broker,
     running_fleet,
     until,
@@ -25,11 +27,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 class Notebook:
     """The trainee's paho client: subscribes to their labs and keeps what arrives."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, login: Credentials, port: int) -> None:
         self.received: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="nb-an-5g")
-        self.client.username_pw_set("an", PASSWORDS["an"])
+        self.client.username_pw_set(login.username, login.password)
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe("labs/an/#", 1)
         self.client.connect("127.0.0.1", port)
@@ -68,7 +70,7 @@ async def fleet(broker):
 
 @pytest.fixture
 def notebook(broker):
-    client = Notebook(broker.port)
+    client = Notebook(account(broker, "an"), broker.port)
     yield client
     client.close()
 

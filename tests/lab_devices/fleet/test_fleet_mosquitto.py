@@ -1,7 +1,9 @@
-"""The fleet against a real Mosquitto with passwords and ACLs: isolation, commands, restarts.
+"""The fleet against a real Mosquitto under production's rules: isolation, commands, restarts.
 
-Trainees use paho-mqtt, as their notebooks do. The broker runs from a temporary config on
-a free port (``lab_devices.mqtt.local_broker``) and is stopped at the end of each test.
+Trainees use paho-mqtt, as their notebooks do, with the accounts production gives them.
+The broker (``senlab.broker.private.PrivateBroker``: the accounts, ACL and config of
+``senlab up``, on a free port) is stopped at the end of each test. The fleet and the
+numbered publisher connect with the fleet's service account, which reaches every lab.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from lab_devices.mqtt.codec import (
     encode_puback,
     encode_subscribe,
 )
-from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker
+from senlab.broker import Credentials
 from tests.lab_devices.mosquitto_lab import (
-    PASSWORDS,
+    TRAINEES,
+    account,
     running_broker,
     running_fleet,
     until,
@@ -37,11 +40,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 class Trainee:
     """A trainee's paho client, recording everything it receives."""
 
-    def __init__(self, name: str, port: int, subscriptions: list[str]) -> None:
+    def __init__(self, login: Credentials, port: int, subscriptions: list[str]) -> None:
+        name = login.username
         self.received: list[tuple[str, bytes, bool]] = []
         self.lock = threading.Lock()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"nb-{name}")
-        self.client.username_pw_set(name, PASSWORDS[name])
+        self.client.username_pw_set(name, login.password)
         self.client.on_message = self._on_message
         self.subscribed = threading.Event()
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
@@ -72,11 +76,11 @@ class Trainee:
         self.client.disconnect()
 
 
-def connected_client(client_id: str, user: str, port: int) -> mqtt.Client:
+def connected_client(client_id: str, login: Credentials, port: int) -> mqtt.Client:
     """A paho client whose CONNACK has arrived: publishing before it may fail (NO_CONN)."""
     ready = threading.Event()
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
-    client.username_pw_set(user, PASSWORDS[user])
+    client.username_pw_set(login.username, login.password)
     client.on_connect = lambda c, u, f, rc, p: ready.set()
     client.connect("127.0.0.1", port)
     client.loop_start()
@@ -100,8 +104,13 @@ async def fleet(broker):
 
 @pytest.fixture
 def trainees(broker):
-    clients = {name: Trainee(name, broker.port, [f"labs/{name}/#", "labs/#", "#"])
-               for name in ("an", "binh")}
+    # Each also asks for the other's subtree by name, and for everything: the ACL must
+    # keep both to their own topics.
+    clients = {}
+    for name in TRAINEES:
+        other = next(n for n in TRAINEES if n != name)
+        clients[name] = Trainee(account(broker, name), broker.port,
+                                [f"labs/{name}/#", f"labs/{other}/#", "labs/#", "#"])
     yield clients
     for client in clients.values():
         client.close()
@@ -202,7 +211,7 @@ async def test_a_command_accepted_across_a_broker_restart_is_not_lost(fleet, bro
     # restart() and the publish below block the event loop, so the fleet cannot reconnect
     # before the restarted broker (with its persisted sessions) has taken the command.
     broker.restart()
-    late = connected_client("nb-an-late", "an", broker.port)
+    late = connected_client("nb-an-late", account(broker, "an"), broker.port)
     try:
         late.publish(f"labs/an/{LAB}/effluent-1/cmd", b'{"id": "kept", "action": "sample"}',
                      qos=1).wait_for_publish(15)
@@ -242,11 +251,11 @@ async def test_the_last_will_says_offline_when_the_fleet_vanishes(fleet, trainee
 
 
 # -- a slow subscriber ------------------------------------------------------------------
-def slow_subscriber(port: int, topic: str) -> socket.socket:
+def slow_subscriber(port: int, login: Credentials, topic: str) -> socket.socket:
     """A persistent QoS 1 subscriber that then stops reading its socket."""
     sock = socket.create_connection(("127.0.0.1", port))
-    sock.sendall(encode_connect("slow-notebook", username="an", password=PASSWORDS["an"],
-                                clean_session=False))
+    sock.sendall(encode_connect("slow-notebook", username=login.username,
+                                password=login.password, clean_session=False))
     assert sock.recv(4)[3] == 0
     sock.sendall(encode_subscribe(1, [(topic, 1)]))
     assert sock.recv(5)[4] == 1
@@ -273,12 +282,12 @@ def drain(sock: socket.socket, expected: int, timeout: float = 10.0) -> list[byt
 @pytest.fixture
 def small_queue_broker(tmp_path):
     # Limits set on purpose: 10 in flight, 50 more queued per subscriber.
-    with LocalBroker(tmp_path / "small", PASSWORDS, max_queued=50, max_inflight=10) as running:
+    with running_broker(tmp_path / "small", max_queued=50, max_inflight=10) as running:
         yield running
 
 
-def publish_numbered(port: int, topic: str, count: int) -> None:
-    publisher = connected_client("lab-publisher", FLEET_USER, port)
+def publish_numbered(port: int, fleet: Credentials, topic: str, count: int) -> None:
+    publisher = connected_client("lab-publisher", fleet, port)
     try:
         for number in range(count):
             publisher.publish(topic, str(number).encode(), qos=1).wait_for_publish(15)
@@ -289,9 +298,10 @@ def publish_numbered(port: int, topic: str, count: int) -> None:
 
 def test_a_slow_subscriber_loses_nothing_within_the_queue_limit(small_queue_broker):
     topic = "labs/an/slow-lab/sensor/telemetry"
-    sock = slow_subscriber(small_queue_broker.port, topic)
+    broker = small_queue_broker
+    sock = slow_subscriber(broker.port, account(broker, "an"), topic)
     try:
-        publish_numbered(small_queue_broker.port, topic, 60)  # 10 in flight + 50 queued
+        publish_numbered(broker.port, broker.fleet, topic, 60)  # 10 in flight + 50 queued
         payloads = drain(sock, 60)
     finally:
         sock.close()
@@ -301,9 +311,10 @@ def test_a_slow_subscriber_loses_nothing_within_the_queue_limit(small_queue_brok
 def test_past_the_queue_limit_the_broker_drops_while_acking_the_publisher(small_queue_broker):
     # Why the limit is set on purpose: beyond it, the loss is silent.
     topic = "labs/an/slow-lab/sensor/telemetry"
-    sock = slow_subscriber(small_queue_broker.port, topic)
+    broker = small_queue_broker
+    sock = slow_subscriber(broker.port, account(broker, "an"), topic)
     try:
-        publish_numbered(small_queue_broker.port, topic, 200)  # every PUBACK came back
+        publish_numbered(broker.port, broker.fleet, topic, 200)  # every PUBACK came back
         payloads = drain(sock, 200, timeout=3.0)
     finally:
         sock.close()

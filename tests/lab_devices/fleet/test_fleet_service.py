@@ -1,8 +1,10 @@
 """The fleet as the service the progress service calls: a real process, broker and HTTP.
 
-Starts ``python -m lab_devices.fleet.service`` against a private Mosquitto and drives its
-control API with a bearer token. (Its events, which ``senlab.fleet`` gives it a sink for,
-are tested in tests/test_fleet.py and, through the whole stack, in tests/stack.)
+Starts ``python -m lab_devices.fleet.service`` against a private Mosquitto under
+production's rules (``senlab.broker.private.PrivateBroker``), logged in with the fleet's
+service account as ``senlab up`` starts it, and drives its control API with a bearer
+token. (Its events, which ``senlab.fleet`` gives it a sink for, are tested in
+tests/test_fleet.py and, through the whole stack, in tests/stack.)
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker, free_port
+from senlab.broker.private import PrivateBroker, free_port
 
 REPO = Path(__file__).resolve().parents[3]
-PASSWORDS = {FLEET_USER: "fleet-pw", "an": "an-pw"}
 TOKEN = "service-control-token-0123456789"
 pytestmark = pytest.mark.integration
 
@@ -38,13 +39,17 @@ def wait_for(condition, what: str, timeout: float = 40.0):
 def stack(tmp_path):
     secrets = tmp_path / "secrets"
     secrets.mkdir()
-    (secrets / "mqtt").write_text(PASSWORDS[FLEET_USER])
     (secrets / "token").write_text(TOKEN)
-    with LocalBroker(tmp_path / "broker", PASSWORDS) as broker:
+    broker = PrivateBroker(tmp_path / "broker")
+    broker.trainee("an")  # before start: no reload needed for the account to work
+    fleet = broker.fleet
+    (secrets / "mqtt").write_text(fleet.password)
+    with broker:
         control_port = free_port()
         service = subprocess.Popen([
             sys.executable, "-m", "lab_devices.fleet.service", "--labs", str(REPO / "labs"),
-            "--mqtt-port", str(broker.port), "--mqtt-password-file", str(secrets / "mqtt"),
+            "--mqtt-port", str(broker.port), "--mqtt-username", fleet.username,
+            "--mqtt-password-file", str(secrets / "mqtt"),
             "--control-port", str(control_port), "--token-file", str(secrets / "token"),
             "--log-level", "WARNING",
         ], cwd=tmp_path)
@@ -70,7 +75,8 @@ def test_start_check_stop_through_the_control_api(stack):
     broker, client = stack
     seen: list[tuple[str, bytes]] = []
     trainee = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="nb-an")
-    trainee.username_pw_set("an", PASSWORDS["an"])
+    an = broker.trainee("an")
+    trainee.username_pw_set(an.username, an.password)
     trainee.on_message = lambda c, u, m: seen.append((m.topic, m.payload))
     trainee.on_connect = lambda c, u, f, rc, p: c.subscribe("labs/an/#", 1)
     trainee.connect("127.0.0.1", broker.port)

@@ -145,9 +145,12 @@ async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path):
 
     from lab_devices.fleet.service import connection_factory
     from lab_devices.mqtt.connection import BrokerConfig
-    from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker
+    from senlab.broker.private import PrivateBroker
 
-    passwords = {FLEET_USER: "f-pw", "an": "a-pw", "binh": "b-pw"}
+    # Production's broker: each trainee's account reaches their own Sparkplug group
+    # (spBv1.0/<trainee>/#), the fleet's service account every group.
+    broker = PrivateBroker(tmp_path / "b")
+    passwords = {name: broker.trainee(name).password for name in ("an", "binh")}
     lab = parse_lab({
         "id": "line-lab", "title": BOTH, "summary": BOTH,
         "devices": [{"id": "line-1", "model": "production_line",
@@ -155,9 +158,10 @@ async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path):
     }, Path("line-lab/lab.yaml"))
     seen: dict[str, list[str]] = {"an": [], "binh": []}
     lock = threading.Lock()
-    with LocalBroker(tmp_path / "b", passwords) as broker:
+    with broker:
         clients = listening_trainees(broker.port, passwords, seen, lock)
-        config = BrokerConfig("127.0.0.1", broker.port, FLEET_USER, passwords[FLEET_USER])
+        config = BrokerConfig("127.0.0.1", broker.port, broker.fleet.username,
+                              broker.fleet.password)
         fleet = Fleet(connection_factory(config), {"line-lab": lab})
         ticker = asyncio.create_task(fleet.run())
         try:
@@ -170,6 +174,8 @@ async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path):
                 await asyncio.sleep(0.05)
             await fleet.stop_lab("an", "line-lab")
             await asyncio.sleep(0.5)
+            # binh heard nothing while logged in: their silence is the ACL's doing.
+            logged_in = [client.is_connected() for client in clients]
         finally:
             ticker.cancel()
             await fleet.close()
@@ -178,4 +184,5 @@ async def test_sparkplug_on_mosquitto_is_isolated_per_trainee(tmp_path):
                 client.disconnect()
     kinds = {topic.split("/")[2] for topic in seen["an"] if topic.startswith("spBv1.0/")}
     assert {"NBIRTH", "NDATA", "NDEATH"} <= kinds
+    assert logged_in == [True, True]
     assert seen["binh"] == []

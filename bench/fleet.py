@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/fleet.py --devices 2000 --seconds 60
 
-It starts a private Mosquitto (password file and ACL as in production), a subscriber
-process reading every device's telemetry, and the fleet in this process: N/5 trainees
+It starts a private Mosquitto (``senlab.broker.private.PrivateBroker``: the accounts,
+ACL and config ``senlab up`` writes; only its queue limit and persistence differ), a
+subscriber process reading every device's telemetry with a service account of its own
+(``senlab-bench-reader``, which reaches every lab as the fleet's does), and the fleet in
+this process, logged in with the fleet's service account: N/5 trainees
 each running a five-device lab (air quality, wastewater, energy meter, production line,
 tracker), every device with its own connection and Last Will. After a warm-up it
 measures for S seconds:
@@ -46,11 +49,11 @@ from lab_devices.fleet.runtime import Fleet  # noqa: E402
 from lab_devices.fleet.service import connection_factory  # noqa: E402
 from lab_devices.labs.labfile import LabSpec  # noqa: E402
 from lab_devices.mqtt.connection import BrokerConfig, MqttConnection  # noqa: E402
-from lab_devices.mqtt.local_broker import FLEET_USER, LocalBroker  # noqa: E402
+from senlab.broker import Credentials  # noqa: E402
+from senlab.broker.private import PrivateBroker  # noqa: E402
 
 MODELS = ("air_quality", "wastewater", "energy_meter", "production_line", "tracker")
-PASSWORD = "bench-password-not-secret"
-SUB_USER = "bench-reader"
+READER = "bench-reader"  # the subscriber's service account: senlab-bench-reader
 TICKS_PER_SECOND = 1.0
 
 
@@ -81,7 +84,7 @@ def percentile_ms(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-async def subscriber_main(port: int) -> None:
+async def subscriber_main(port: int, username: str, password_file: Path) -> None:
     """Record every telemetry message; at the end, count those in the fleet's seq ranges.
 
     The fleet sends, on stdin, each device's ``seq`` at the start and at the end of the
@@ -101,7 +104,8 @@ async def subscriber_main(port: int) -> None:
         else:
             log.append(entry)
 
-    connection = MqttConnection(BrokerConfig("127.0.0.1", port, FLEET_USER, PASSWORD),
+    password = password_file.read_text().strip()
+    connection = MqttConnection(BrokerConfig("127.0.0.1", port, username, password),
                                 "bench-subscriber", clean_session=True,
                                 subscriptions=[("labs/+/bench/+/telemetry", 0)],
                                 on_message=on_message)
@@ -199,9 +203,9 @@ class PahoConnection:
 
 
 # -- the fleet (this process) --------------------------------------------------------------
-async def start_fleet(devices: int, port: int, unix_path: str | None = None,
-                      link: str = "lean") -> Fleet:
-    broker = BrokerConfig("127.0.0.1", port, FLEET_USER, PASSWORD, keepalive=60,
+async def start_fleet(devices: int, port: int, login: Credentials,
+                      unix_path: str | None = None, link: str = "lean") -> Fleet:
+    broker = BrokerConfig("127.0.0.1", port, login.username, login.password, keepalive=60,
                           unix_path=unix_path)
     models = MODELS * (devices // len(MODELS) + 1)
     lab = bench_lab(tuple(models[: min(devices, len(MODELS))]))
@@ -256,11 +260,17 @@ def figures_from(before: dict, after: dict, result: dict, hosts: list, dropped: 
     }
 
 
-async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
+async def measure(args: argparse.Namespace, broker: PrivateBroker, devices: int,
                   link: str = "lean") -> dict[str, float]:
     """One measurement: ``devices`` devices on the ``link`` client for ``args.seconds``."""
+    reader = broker.accounts.service(READER)
+    # The password goes in a file (mode 0600), not on a command line others can read.
+    password_file = broker.settings.home / "reader-password"
+    password_file.touch(mode=0o600)
+    password_file.write_text(reader.password)
     subscriber = subprocess.Popen(
         [sys.executable, __file__, "--subscriber", "--port", str(broker.port),
+         "--username", reader.username, "--password-file", str(password_file),
          "--loop", args.loop],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
@@ -271,7 +281,7 @@ async def measure(args: argparse.Namespace, broker: LocalBroker, devices: int,
             raise RuntimeError("the subscriber did not connect")
         began = time.perf_counter()
         unix_path = broker.unix_path if args.transport == "unix" else None
-        fleet = await start_fleet(devices, broker.port, unix_path, link)
+        fleet = await start_fleet(devices, broker.port, broker.fleet, unix_path, link)
         hosts = [h for run in fleet.runs.values() for h in run.hosts.values()]
         print(f"connected {len(hosts)} devices ({link} link) in "
               f"{time.perf_counter() - began:.1f} s")
@@ -318,6 +328,8 @@ def parse_args() -> argparse.Namespace:
                              "subscriber.")
     parser.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--username", help=argparse.SUPPRESS)
+    parser.add_argument("--password-file", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -357,13 +369,15 @@ def main() -> None:
     limit = raise_fd_limit()
     run = event_loop_runner(args.loop)
     if args.subscriber:
-        run(subscriber_main(args.port))
+        run(subscriber_main(args.port, args.username, args.password_file))
         return
     if args.devices + 100 > limit:
         raise SystemExit(f"{args.devices} devices need more than the {limit} open files allowed")
     with tempfile.TemporaryDirectory(prefix="senlab-bench-") as folder:
-        users = {FLEET_USER: PASSWORD}
-        with LocalBroker(Path(folder), users, max_queued=1_000_000, persistence=False) as broker:
+        broker = PrivateBroker(Path(folder), max_queued=1_000_000, persistence=False,
+                               unix_socket=args.transport == "unix")
+        broker.accounts.service(READER)  # before start: no reload needed for it to work
+        with broker:
             baseline = None
             if args.baseline:
                 baseline = run(measure(args, broker, args.baseline, link="paho"))

@@ -26,10 +26,13 @@ version of the TLS protocol to be used for this listener" (mosquitto.conf(5), 2.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +161,21 @@ def _generated_tls(settings: Settings, now: dt.datetime) -> BrokerTLS:
     folder = tls_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)  # ca.crt is read by trainees' servers; the keys stay 0600
+    with _locked(folder):  # `senlab up` and the broker's own start may both get here
+        return _generated_tls_locked(folder, settings, now)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    fd = os.open(folder / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _generated_tls_locked(folder: Path, settings: Settings, now: dt.datetime) -> BrokerTLS:
     ca_key_path, ca_path = folder / "ca.key", folder / "ca.crt"
     key_path, cert_path = folder / "server.key", folder / "server.crt"
     ca_key, ca_cert = _load_pair(ca_key_path, ca_path)

@@ -226,7 +226,8 @@ def test_keys_are_private_and_the_ca_certificate_readable(tmp_path):
     files = ensure_broker_tls(settings(tmp_path), now=NOW)
     assert files is not None and files.generated
     mode = {path.name: stat.S_IMODE(path.stat().st_mode) for path in (tmp_path / "tls").iterdir()}
-    assert mode == {"ca.key": 0o600, "server.key": 0o600, "ca.crt": 0o644, "server.crt": 0o644}
+    assert mode == {"ca.key": 0o600, "server.key": 0o600, "ca.crt": 0o644, "server.crt": 0o644,
+                    ".lock": 0o600}
     assert stat.S_IMODE((tmp_path / "tls").stat().st_mode) == 0o755
 
 

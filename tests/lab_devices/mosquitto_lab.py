@@ -20,7 +20,6 @@ from lab_devices.fleet.runtime import Fleet
 from lab_devices.fleet.service import connection_factory
 from lab_devices.labs.labfile import load_labs
 from lab_devices.mqtt.connection import BrokerConfig
-from senlab.broker import Credentials
 from senlab.broker.private import PrivateBroker
 
 LABS = Path(__file__).resolve().parents[2] / "labs"
@@ -36,11 +35,6 @@ def running_broker(folder: Path, **limits: Any) -> Iterator[PrivateBroker]:
         broker.trainee(name)  # before start: no reload needed for the account to work
     with broker:
         yield broker
-
-
-def account(broker: PrivateBroker, who: str) -> Credentials:
-    """``fleet`` (the fleet's service account) or a trainee's account on ``broker``."""
-    return broker.fleet if who == "fleet" else broker.trainee(who)
 
 
 def fleet_config(broker: PrivateBroker) -> BrokerConfig:

@@ -15,7 +15,6 @@ import pytest
 
 from senlab.broker import Credentials
 from tests.lab_devices.mosquitto_lab import (
-    account,
     running_broker,
     running_fleet,
     until,
@@ -70,7 +69,7 @@ async def fleet(broker):
 
 @pytest.fixture
 def notebook(broker):
-    client = Notebook(account(broker, "an"), broker.port)
+    client = Notebook(broker.trainee("an"), broker.port)
     yield client
     client.close()
 

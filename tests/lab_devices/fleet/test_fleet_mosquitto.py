@@ -27,7 +27,6 @@ from lab_devices.mqtt.codec import (
 from senlab.broker import Credentials
 from tests.lab_devices.mosquitto_lab import (
     TRAINEES,
-    account,
     running_broker,
     running_fleet,
     until,
@@ -109,7 +108,7 @@ def trainees(broker):
     clients = {}
     for name in TRAINEES:
         other = next(n for n in TRAINEES if n != name)
-        clients[name] = Trainee(account(broker, name), broker.port,
+        clients[name] = Trainee(broker.trainee(name), broker.port,
                                 [f"labs/{name}/#", f"labs/{other}/#", "labs/#", "#"])
     yield clients
     for client in clients.values():
@@ -211,7 +210,7 @@ async def test_a_command_accepted_across_a_broker_restart_is_not_lost(fleet, bro
     # restart() and the publish below block the event loop, so the fleet cannot reconnect
     # before the restarted broker (with its persisted sessions) has taken the command.
     broker.restart()
-    late = connected_client("nb-an-late", account(broker, "an"), broker.port)
+    late = connected_client("nb-an-late", broker.trainee("an"), broker.port)
     try:
         late.publish(f"labs/an/{LAB}/effluent-1/cmd", b'{"id": "kept", "action": "sample"}',
                      qos=1).wait_for_publish(15)
@@ -299,7 +298,7 @@ def publish_numbered(port: int, fleet: Credentials, topic: str, count: int) -> N
 def test_a_slow_subscriber_loses_nothing_within_the_queue_limit(small_queue_broker):
     topic = "labs/an/slow-lab/sensor/telemetry"
     broker = small_queue_broker
-    sock = slow_subscriber(broker.port, account(broker, "an"), topic)
+    sock = slow_subscriber(broker.port, broker.trainee("an"), topic)
     try:
         publish_numbered(broker.port, broker.fleet, topic, 60)  # 10 in flight + 50 queued
         payloads = drain(sock, 60)
@@ -312,7 +311,7 @@ def test_past_the_queue_limit_the_broker_drops_while_acking_the_publisher(small_
     # Why the limit is set on purpose: beyond it, the loss is silent.
     topic = "labs/an/slow-lab/sensor/telemetry"
     broker = small_queue_broker
-    sock = slow_subscriber(broker.port, account(broker, "an"), topic)
+    sock = slow_subscriber(broker.port, broker.trainee("an"), topic)
     try:
         publish_numbered(broker.port, broker.fleet, topic, 200)  # every PUBACK came back
         payloads = drain(sock, 200, timeout=3.0)

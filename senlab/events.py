@@ -11,6 +11,7 @@ Every event has a client-made ``id`` (a UUID, so a retry is recognised), a ``typ
 | ``lab.started`` | fleet | trainee, lab, course (optional when the lab is known) |
 | ``lab.check`` | fleet | trainee, lab, check, passed |
 | ``lab.evidence`` | fleet | trainee, lab, device, kind, detail (kept in the log only) |
+| ``hint.taken`` | fleet | trainee, lab, check |
 | ``course.completed`` | admin, instructor tools | trainee, course, note |
 
 A later grade or check result replaces an earlier one only if it occurred later, so
@@ -19,6 +20,10 @@ course.yaml states it (``senlab.courses.CompletionRule``: each assignment's pass
 the required assignments, the least average, the lab checks the assignments list, with
 their titles); the service completes a course and issues its certificate as soon as that
 rule is met, and never takes a completion back.
+
+``hint.taken`` says the trainee was given the hint of a lab check. The service counts a
+hint once per trainee, lab and check however often it is asked for (the earliest time is
+kept); what it costs is the rule's ``hint_costs``, applied by the rule.
 """
 
 from __future__ import annotations
@@ -104,6 +109,13 @@ class LabEvidence(TypedDict):
 
 
 @with_config(_DATA)
+class HintTaken(TypedDict):
+    trainee: Name
+    lab: Code
+    check: Code
+
+
+@with_config(_DATA)
 class CourseCompleted(TypedDict):
     trainee: Name
     course: Code
@@ -156,6 +168,11 @@ class LabEvidenceEvent(EventIn):
     data: LabEvidence
 
 
+class HintTakenEvent(EventIn):
+    type: Literal["hint.taken"]
+    data: HintTaken
+
+
 class CourseCompletedEvent(EventIn):
     type: Literal["course.completed"]
     data: CourseCompleted
@@ -165,7 +182,7 @@ class CourseCompletedEvent(EventIn):
 # (``events.3.grade.recorded.data.max_score``).
 AnyEvent = Annotated[
     CoursePublishedEvent | EnrolmentCreatedEvent | GradeRecordedEvent | LabStartedEvent
-    | LabCheckEvent | LabEvidenceEvent | CourseCompletedEvent,
+    | LabCheckEvent | LabEvidenceEvent | HintTakenEvent | CourseCompletedEvent,
     Field(discriminator="type"),
 ]
 
@@ -280,6 +297,12 @@ def lab_evidence(trainee: str, lab: str, device: str, kind: str,
                  at: datetime | None = None) -> dict[str, Any]:
     return make_event("lab.evidence", {"trainee": trainee, "lab": lab, "device": device,
                                        "kind": kind, "detail": detail or {}}, at)
+
+
+def hint_taken(trainee: str, lab: str, check: str,
+               at: datetime | None = None) -> dict[str, Any]:
+    """``hint.taken``: `trainee` was given the hint of `check` in `lab`."""
+    return make_event("hint.taken", {"trainee": trainee, "lab": lab, "check": check}, at)
 
 
 def course_completed(trainee: str, course: str, note: str = "",

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from lab_devices.device.messages import Evidence
 from lab_devices.fleet import service
-from lab_devices.fleet.runtime import CheckRecord, FleetRecord, LabStartedRecord
+from lab_devices.fleet.runtime import CheckRecord, FleetRecord, HintRecord, LabStartedRecord
 from senlab import events
 from senlab.broker import BrokerAccounts
 from senlab.settings import Settings, get_settings, refuse_weak_settings
@@ -65,6 +65,9 @@ class FleetClient:
     async def check(self, trainee: str, lab: str) -> httpx.Response:
         return await self.request("GET", f"/trainees/{trainee}/labs/{lab}/check")
 
+    async def hint(self, trainee: str, lab: str, check: str) -> httpx.Response:
+        return await self.request("POST", f"/trainees/{trainee}/labs/{lab}/checks/{check}/hint")
+
 
 def write_secret_file(path: Path, value: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -104,6 +107,8 @@ def event_of(record: FleetRecord) -> dict[str, Any]:
         case CheckRecord():
             return events.lab_check(record.trainee, record.lab, record.check, record.passed,
                                     at=at)
+        case HintRecord():
+            return events.hint_taken(record.trainee, record.lab, record.check, at=at)
         case Evidence():
             return events.lab_evidence(record.trainee, record.lab, record.device,
                                        record.action, record.detail, at=at)

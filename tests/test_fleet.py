@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab_devices.device.messages import Evidence
-from lab_devices.fleet.runtime import CheckRecord, Fleet, LabStartedRecord
+from lab_devices.fleet.runtime import CheckRecord, Fleet, HintRecord, LabStartedRecord
 from lab_devices.labs.labfile import load_labs
 from lab_devices.mqtt.fake import FakeBroker
 from senlab.events import BatchResult, EventBatch
@@ -44,11 +44,14 @@ def test_each_kind_of_record_makes_an_event_of_the_services_schema():
     records = [LabStartedRecord("an", "iot101-sensors", AT),
                CheckRecord("an", "iot101-sensors", "ping-station", True, AT),
                Evidence("an", "iot101-sensors", "air-1", "command_accepted",
-                        {"command": "ping"}, AT)]
+                        {"command": "ping"}, AT),
+               HintRecord("an", "iot101-sensors", "stuck-pm25", AT)]
     parsed = EventBatch.model_validate({"events": [event_of(r) for r in records]}).events
-    assert [e.type for e in parsed] == ["lab.started", "lab.check", "lab.evidence"]
+    assert [e.type for e in parsed] == ["lab.started", "lab.check", "lab.evidence",
+                                        "hint.taken"]
     assert parsed[2].data["kind"] == "command_accepted"
     assert parsed[2].data["detail"] == {"command": "ping"}
+    assert parsed[3].data == {"trainee": "an", "lab": "iot101-sensors", "check": "stuck-pm25"}
     assert {e.occurred_at.isoformat() for e in parsed} == {"2026-05-28T20:26:40"}
 
 
@@ -72,11 +75,12 @@ async def test_a_labs_events_reach_the_real_service_once_each(api, tmp_path):
     await fleet.start_lab("an", "iot101-sensors")
     broker.publish("labs/an/iot101-sensors/air-1/cmd", b'{"id": 1, "action": "ping"}', qos=1)
     fleet.check_lab("an", "iot101-sensors")
+    fleet.hint("an", "iot101-sensors", "stuck-pm25")
     await fleet.close()
     sender.close()  # spools what it holds
     made = spool.pending()
     kinds = sorted({e["type"] for e in made})
-    assert kinds == ["lab.check", "lab.evidence", "lab.started"]
+    assert kinds == ["hint.taken", "lab.check", "lab.evidence", "lab.started"]
     delivery = spool.deliver(poster(api))
     assert (delivery.accepted, delivery.duplicates, delivery.rejected) == (len(made), 0, 0)
     assert spool.pending() == []

@@ -17,7 +17,9 @@ device reports:
 
 Every fault keeps a ``FaultRecord``: when it began and ended, whether the trainee's fix
 ended it (and with what), and whether the trainee reported it correctly
-(``report_fault``). Labs score those records.
+(``report_fault``). Labs score those records, and a break-fix check reads from them
+how long the trainee took: ``repair_s`` is the seconds from the fault's start (its
+injection) to the trainee's fix, ``reported_after_s`` the seconds to a correct report.
 """
 
 from __future__ import annotations
@@ -90,6 +92,19 @@ class FaultRecord:
     def active(self, now: float) -> bool:
         return self.started and self.ended_at is None
 
+    @property
+    def repair_s(self) -> float | None:
+        """Seconds from the fault's start to the trainee's fix; None unless the trainee
+        ended it."""
+        if self.ended_by != "trainee" or self.ended_at is None:
+            return None
+        return self.ended_at - self.starts_at
+
+    @property
+    def reported_after_s(self) -> float | None:
+        """Seconds from the fault's start to the trainee's correct report; None if none."""
+        return None if self.reported_at is None else self.reported_at - self.starts_at
+
     def summary(self) -> dict[str, Any]:
         """What a lab check reads: the fault, and whether the trainee dealt with it."""
         return {
@@ -101,6 +116,9 @@ class FaultRecord:
             "ended_by": self.ended_by,
             "resolved": self.ended_by == "trainee",
             "reported": self.reported_at is not None,
+            "reported_at": self.reported_at,
+            "repair_s": self.repair_s,
+            "reported_after_s": self.reported_after_s,
         }
 
 

@@ -9,9 +9,15 @@ with. Routes:
 | ``POST /trainees/{trainee}/labs/{lab}/start`` | start (idempotent); the lab's devices |
 | ``POST /trainees/{trainee}/labs/{lab}/stop`` | stop; ``{"stopped": bool}`` |
 | ``GET /trainees/{trainee}/labs/{lab}`` | the running lab, or 404 |
-| ``GET /trainees/{trainee}/labs/{lab}/check`` | each check with ``passed`` and ``message`` |
+| ``GET /trainees/{trainee}/labs/{lab}/check`` | each check, passed or not (1) |
+| ``POST /trainees/{trainee}/labs/{lab}/checks/{check}/hint`` | the check's hint (2) |
 | ``POST /trainees/{trainee}/labs/{lab}/devices/{device}/faults`` | inject a fault now |
 | ``GET /health`` | liveness and counts (no token needed) |
+
+(1) ``passed``, ``message`` (when it fails), ``has_hint``, and for a break-fix check
+``repair_s`` (seconds from the fault's start to the trainee's fix) and ``within_s``.
+(2) ``{vi, en}``, or null when the check has none; recorded as taken (a `HintRecord`);
+404 for an unknown check, naming it and listing the lab's checks.
 """
 
 # No `from __future__ import annotations`: FastAPI must resolve the local `Auth` alias.
@@ -34,17 +40,19 @@ from lab_devices.fleet.runtime import (
     FleetError,
     InvalidName,
     LabNotRunning,
+    UnknownCheck,
     UnknownDevice,
     UnknownLab,
 )
 from lab_devices.labs.labfile import NAME, FaultSpec
 
-STATUS_BY_ERROR = {UnknownLab: 404, LabNotRunning: 404, UnknownDevice: 404, InvalidName: 422,
-                   BrokerUnavailable: 503}
+STATUS_BY_ERROR = {UnknownLab: 404, LabNotRunning: 404, UnknownDevice: 404, UnknownCheck: 404,
+                   InvalidName: 422, BrokerUnavailable: 503}
 # The path's rules are in the schema, so a client knows them before it calls.
 Trainee = Annotated[str, Path(pattern=TRAINEE_NAME.pattern, description="A trainee's name.")]
 LabId = Annotated[str, Path(pattern=NAME, description="A lab's id (labs/<lab>/lab.yaml).")]
 DeviceId = Annotated[str, Path(pattern=NAME, description="A device's id in the lab.")]
+CheckId = Annotated[str, Path(pattern=NAME, description="A check's id in the lab file.")]
 # A fault's fields but its device, which the path names; the schema also says which kinds
 # need a channel (Fault checks it again when it is made).
 NEEDS_CHANNEL = {"if": {"properties": {"kind": {"enum": sorted(CHANNEL_KINDS)}},
@@ -95,7 +103,8 @@ async def list_labs(fleet: FleetDep) -> list[dict[str, Any]]:
     """The labs this fleet can run."""
     return [{"id": lab.id, "title": lab.title.model_dump(), "summary": lab.summary.model_dump(),
              "devices": [{"id": d.id, "model": d.model} for d in lab.devices],
-             "checks": [c.id for c in lab.checks]}
+             "checks": [c.id for c in lab.checks],
+             "hints": [c.id for c in lab.checks if c.hint is not None]}
             for lab in fleet.labs.values()]
 
 
@@ -124,6 +133,13 @@ async def check(trainee: Trainee, lab: LabId, fleet: FleetDep) -> dict[str, Any]
     results = fleet.check_lab(trainee, lab)
     return {"trainee": trainee, "lab": lab, "passed": sum(r.passed for r in results),
             "total": len(results), "checks": [r.as_dict() for r in results]}
+
+
+@router.post("/trainees/{trainee}/labs/{lab}/checks/{check}/hint")
+async def hint(trainee: Trainee, lab: LabId, check: CheckId, fleet: FleetDep) -> dict[str, Any]:
+    """The check's hint in both languages (``hint`` null when the check has none), recorded
+    as taken; ``repeated`` when this fleet gave it to the trainee before."""
+    return fleet.hint(trainee, lab, check).as_dict()
 
 
 @router.post("/trainees/{trainee}/labs/{lab}/devices/{device}/faults")

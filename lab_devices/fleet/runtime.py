@@ -11,10 +11,12 @@ Lab control, which the control API (``control.py``) serves over HTTP:
   returned as it is);
 * ``stop_lab(trainee, lab)``: publish ``offline`` and disconnect its devices;
 * ``check_lab(trainee, lab)``: each check, passed or not, with its message;
-* ``inject_fault(trainee, lab, device, fault)``: an instructor's fault, now.
+* ``inject_fault(trainee, lab, device, fault)``: an instructor's fault, now;
+* ``hint(trainee, lab, check)``: the check's hint (from its lab file), recorded as taken.
 
-What happens in a lab (a lab started, a check's result, a device's evidence) goes to an
-``EventSink`` as records: `LabStartedRecord`, `CheckRecord`, `Evidence`. The fleet knows
+What happens in a lab (a lab started, a check's result, a device's evidence, a hint
+taken) goes to an ``EventSink`` as records: `LabStartedRecord`, `CheckRecord`, `Evidence`,
+`HintRecord`. The fleet knows
 nothing of the progress service; SenLab's sink (``senlab.fleet.FleetEvents``) makes its
 events of them and spools them.
 """
@@ -67,7 +69,18 @@ class CheckRecord:
     at: float
 
 
-FleetRecord = LabStartedRecord | CheckRecord | Evidence
+@dataclass(frozen=True, slots=True)
+class HintRecord:
+    """A trainee was given the hint of one check of a lab at `at`. Every giving is
+    recorded; the progress service counts a hint once per trainee, lab and check."""
+
+    trainee: str
+    lab: str
+    check: str
+    at: float
+
+
+FleetRecord = LabStartedRecord | CheckRecord | Evidence | HintRecord
 EventSink = Callable[[list[FleetRecord]], None]
 # Each wake-up of the loop costs tens of µs of CPU whatever it does (more on an idle
 # virtual machine), so devices due close together are ticked together: the loop wakes
@@ -102,6 +115,27 @@ class BrokerUnavailable(FleetError):
 
 class UnknownDevice(FleetError):
     """The running lab has no such device, or the device no such channel."""
+
+
+class UnknownCheck(FleetError):
+    """The lab has no such check; the text lists the lab's checks."""
+
+
+@dataclass(frozen=True)
+class GivenHint:
+    """A check's hint as given: its text in both languages (None: the check has none),
+    and whether this fleet had given it to the trainee before."""
+
+    trainee: str
+    lab: str
+    check: str
+    title: dict[str, str]
+    hint: dict[str, str] | None
+    repeated: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"trainee": self.trainee, "lab": self.lab, "check": self.check,
+                "title": self.title, "hint": self.hint, "repeated": self.repeated}
 
 
 @dataclass
@@ -151,6 +185,8 @@ class Fleet:
         self._unresumed: dict[tuple[str, str], SavedLab] = {}
         self.clock = clock
         self.runs: dict[tuple[str, str], LabRun] = {}
+        # The hints given since this process started (the progress service keeps them all).
+        self._hints_given: set[tuple[str, str, str]] = set()
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._connecting = asyncio.Semaphore(connect_concurrency)
         self._heap: list[tuple[float, int, DeviceHost]] = []
@@ -307,6 +343,28 @@ class Fleet:
             raise UnknownDevice(f"device {device_id!r} has no channel {fault.channel!r}; "
                                 f"channels: {', '.join(host.device.units)}")
         host.device.faults.inject(fault, self.clock())
+
+    def hint(self, trainee: str, lab_id: str, check_id: str) -> GivenHint:
+        """The hint of a lab's check for a trainee, recorded as a `HintRecord`.
+
+        The lab need not be running: a hint is the lab file's. A check without a hint
+        answers ``hint=None`` and records nothing (it costs nothing)."""
+        if not TRAINEE_NAME.match(trainee):
+            raise InvalidName(f"trainee {trainee!r} is not a valid name: 1-64 lowercase "
+                              "letters, digits, '.', '_' or '-'")
+        spec = self.lab_spec(lab_id)
+        try:
+            check = spec.check(check_id)
+        except KeyError as error:
+            raise UnknownCheck(error.args[0]) from None
+        key = (trainee, lab_id, check_id)
+        repeated = key in self._hints_given
+        if check.hint is None:
+            return GivenHint(trainee, lab_id, check_id, check.title.model_dump(), None, False)
+        self._hints_given.add(key)
+        self._emit([HintRecord(trainee, lab_id, check_id, self.clock())])
+        return GivenHint(trainee, lab_id, check_id, check.title.model_dump(),
+                         check.hint.model_dump(), repeated)
 
     # -- events --------------------------------------------------------------------------
     def _on_evidence(self, records: list[Evidence]) -> None:

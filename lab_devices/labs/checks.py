@@ -1,4 +1,17 @@
-"""Evaluating a lab's checks over its devices' evidence and state."""
+"""Evaluating a lab's checks over its devices' evidence and state.
+
+A fault condition with ``within_s`` holds only if the trainee reached its status within
+that many seconds of the fault's start: for ``resolved`` the fix (``FaultRecord.repair_s``),
+for ``reported`` the report, for ``handled`` either. Several faults of the same kind may
+match (one scheduled, one injected): one that meets the window is enough.
+
+Each result carries its check's time to repair, for feedback: ``repair_s`` is, over the
+fault conditions of the check, the longest of their fastest trainee fixes (None while
+no fault the check names was fixed by the trainee), and ``within_s`` the tightest window
+its conditions set (None: no window). ``as_dict`` (what the control API answers) gives
+``has_hint``, ``repair_s`` and ``within_s`` only where they apply, so a check with no hint
+and no fault condition reads as it always has.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +20,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lab_devices.device.base import Device
+from lab_devices.device.faults import FaultRecord
 from lab_devices.labs.labfile import (
     AllCondition,
     AnyCondition,
     EvidenceCondition,
     FaultCondition,
+    FaultQuery,
     LabSpec,
     NotCondition,
     StateCondition,
+    fault_queries,
 )
 
 
@@ -26,9 +42,18 @@ class CheckResult:
     title: dict[str, str]
     passed: bool
     message: dict[str, str] | None
+    has_hint: bool = False
+    repair_s: float | None = None
+    within_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        document = asdict(self)
+        if not self.has_hint:
+            del document["has_hint"]
+        for key in ("repair_s", "within_s"):
+            if document[key] is None:
+                del document[key]
+        return document
 
 
 def evaluate_checks(lab: LabSpec, devices: Mapping[str, Device]) -> list[CheckResult]:
@@ -36,11 +61,29 @@ def evaluate_checks(lab: LabSpec, devices: Mapping[str, Device]) -> list[CheckRe
     results = []
     for check in lab.checks:
         passed = holds(check.when, devices)
+        queries = [q for _path, q in fault_queries(check.when, "when")]
+        repairs = [r for r in (_fastest_repair(q, devices) for q in queries) if r is not None]
+        windows = [q.within_s for q in queries if q.within_s is not None]
         results.append(CheckResult(
             check.id, check.title.model_dump(), passed,
             None if passed else check.failure.model_dump(),
+            has_hint=check.hint is not None,
+            repair_s=max(repairs) if repairs else None,
+            within_s=min(windows) if windows else None,
         ))
     return results
+
+
+def _matching(query: FaultQuery, devices: Mapping[str, Device]) -> list[FaultRecord]:
+    return [r for r in devices[query.device].faults.records
+            if r.fault.kind == query.kind
+            and (query.channel is None or r.fault.channel == query.channel)]
+
+
+def _fastest_repair(query: FaultQuery, devices: Mapping[str, Device]) -> float | None:
+    """The shortest time to a trainee's fix among the faults `query` names."""
+    times = [r.repair_s for r in _matching(query, devices) if r.repair_s is not None]
+    return min(times) if times else None
 
 
 def holds(condition: Any, devices: Mapping[str, Device]) -> bool:
@@ -68,16 +111,17 @@ def holds(condition: Any, devices: Mapping[str, Device]) -> bool:
 
 def _fault_holds(condition: FaultCondition, devices: Mapping[str, Device]) -> bool:
     query = condition.fault
-    for record in devices[query.device].faults.summaries():
-        if record["kind"] != query.kind:
-            continue
-        if query.channel is not None and record["channel"] != query.channel:
-            continue
-        if query.status == "resolved" and record["resolved"]:
+    limit = query.within_s
+    for record in _matching(query, devices):
+        resolved, reported = record.repair_s, record.reported_after_s
+        if limit is not None:
+            resolved = resolved if resolved is not None and resolved <= limit else None
+            reported = reported if reported is not None and reported <= limit else None
+        if query.status == "resolved" and resolved is not None:
             return True
-        if query.status == "reported" and record["reported"]:
+        if query.status == "reported" and reported is not None:
             return True
-        if query.status == "handled" and (record["resolved"] or record["reported"]):
+        if query.status == "handled" and (resolved is not None or reported is not None):
             return True
     return False
 

@@ -8,9 +8,16 @@ state, and a bilingual message for the trainee when it fails. Conditions are dat
   ``min_count`` times;
 * ``fault``: the device's fault of ``kind`` (on ``channel``) is ``resolved`` (the
   trainee's fix ended it), ``reported`` (diagnosed correctly) or ``handled`` (either);
+  with ``within_s: N`` that must have happened within N seconds of the fault's start (its
+  injection): a break-fix check scored on the time to repair. The check's result carries
+  the measured repair time (seconds from the start to the fix) so feedback can show it;
 * ``state``: a dotted ``path`` into the device's state compares to a value
   (``equals``, ``at_least``, ``at_most``);
 * ``all`` / ``any`` of conditions, and ``not`` a condition.
+
+A check may carry a ``hint: {vi, en}``: what a trainee who is stuck may ask for
+(``lab.hint("check-id")``). A course may make a hint cost points (``hint_cost`` in
+course.yaml); the lab file only holds its text.
 
 ``load_lab(path)`` raises ``LabFileError``, which names the file, the field as a dotted
 path (``checks.2.when.fault.device``) and the reason.
@@ -96,6 +103,9 @@ class FaultQuery(Strict):
     kind: Literal[FAULT_KINDS]  # type: ignore[valid-type]
     channel: str | None = None
     status: Literal["resolved", "reported", "handled"] = "handled"
+    within_s: float | None = Field(
+        None, gt=0, description="Seconds from the fault's start within which the status "
+        "must have been reached (time to repair); none = no limit.")
 
 
 class StateQuery(Strict):
@@ -178,6 +188,7 @@ class CheckSpec(Strict):
     title: Bilingual
     when: Condition
     failure: Bilingual
+    hint: Bilingual | None = Field(None, description="Help a trainee may ask for.")
 
 
 class LabSpec(Strict):
@@ -201,7 +212,17 @@ class LabSpec(Strict):
         for index, check in enumerate(self.checks):
             for path, device in _condition_devices(check.when, f"checks.{index}.when"):
                 _check_device_ref(devices, device, path)
+            for path, query in fault_queries(check.when, f"checks.{index}.when"):
+                _check_query_channel(devices[query.device], query, path)
         return self
+
+    def check(self, check_id: str) -> CheckSpec:
+        """The check `check_id`; KeyError naming it and listing the lab's checks."""
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(f"lab {self.id!r} has no check {check_id!r}; checks: "
+                       f"{', '.join(c.id for c in self.checks) or 'none'}")
 
 
 def _check_device_ref(devices: dict[str, DeviceSpec], device: str, path: str) -> None:
@@ -220,6 +241,30 @@ def _check_fault_channel(device: DeviceSpec, fault: FaultSpec, path: str) -> Non
                              f"channels: {', '.join(units)}")
     if fault.kind == "low_battery" and "battery" not in units:
         raise ValueError(f"@{path}.kind: {device.model} has no battery")
+
+
+def _check_query_channel(device: DeviceSpec, query: FaultQuery, path: str) -> None:
+    """A fault condition's channel must be one of its device's (no channel: any)."""
+    units = MODELS[device.model].units
+    if query.channel is not None and query.channel not in units:
+        raise ValueError(f"@{path}.channel: {device.model} has no channel {query.channel!r}; "
+                         f"channels: {', '.join(units)}")
+    if query.kind == "low_battery" and "battery" not in units:
+        raise ValueError(f"@{path}.kind: {device.model} has no battery")
+
+
+def fault_queries(condition: Any, path: str) -> list[tuple[str, FaultQuery]]:
+    """Every (dotted path, fault query) in a condition."""
+    if isinstance(condition, FaultCondition):
+        return [(f"{path}.fault", condition.fault)]
+    for key in ("all", "any"):
+        members = getattr(condition, key, None)
+        if members is not None:
+            return [found for i, c in enumerate(members)
+                    for found in fault_queries(c, f"{path}.{key}.{i}")]
+    if isinstance(condition, NotCondition):
+        return fault_queries(condition.not_, f"{path}.not")
+    return []
 
 
 def _condition_devices(condition: Any, path: str) -> list[tuple[str, str]]:

@@ -78,6 +78,47 @@ async def test_check_returns_passed_and_messages(client, broker):
     assert not second["passed"] and second["message"]["en"]
 
 
+async def test_check_says_which_checks_have_a_hint_and_no_repair_time_before_a_fix(client):
+    await client.post("/trainees/an/labs/iot101-sensors/start")
+    body = (await client.get("/trainees/an/labs/iot101-sensors/check")).json()
+    stuck = next(c for c in body["checks"] if c["id"] == "stuck-pm25")
+    assert stuck["has_hint"] is True
+    # No fault condition with a window, no fix yet: neither is given.
+    assert "repair_s" not in stuck and "within_s" not in stuck
+
+
+async def test_labs_lists_the_checks_with_a_hint(client):
+    labs = (await client.get("/labs")).json()
+    iot = next(lab for lab in labs if lab["id"] == "iot101-sensors")
+    assert iot["hints"] == iot["checks"]  # every check of iot101-sensors has one
+
+
+async def test_a_hint_is_given_without_the_lab_running_and_a_repeat_says_so(client):
+    first = await client.post("/trainees/an/labs/iot101-sensors/checks/calibrate-ph/hint")
+    again = await client.post("/trainees/an/labs/iot101-sensors/checks/calibrate-ph/hint")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["trainee"] == "an" and body["check"] == "calibrate-ph"
+    assert "reference 7.0" in body["hint"]["en"] and body["hint"]["vi"]
+    assert body["repeated"] is False and again.json()["repeated"] is True
+
+
+async def test_a_hint_on_an_unknown_check_is_404_naming_it_and_the_labs_checks(client):
+    response = await client.post("/trainees/an/labs/iot101-sensors/checks/calibrate/hint")
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "lab 'iot101-sensors' has no check 'calibrate'; checks: ping-station, slow-down-air, "
+        "stuck-pm25, calibrate-ph, ack-effluent-alarm")
+
+
+async def test_a_hint_on_an_unknown_lab_or_a_bad_check_id_is_refused(client):
+    unknown = await client.post("/trainees/an/labs/nope/checks/calibrate-ph/hint")
+    assert unknown.status_code == 404 and "no lab 'nope'" in unknown.json()["detail"]
+    bad = await client.post("/trainees/an/labs/iot101-sensors/checks/Not%20an%20id/hint")
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["path", "check"]
+
+
 async def test_stop_then_show_is_not_found(client):
     await client.post("/trainees/an/labs/iot101-sensors/start")
     assert (await client.post("/trainees/an/labs/iot101-sensors/stop")).json() == {

@@ -7,10 +7,12 @@ from senlab.progress.routes import (
     goals,
     health,
     labs,
+    me,
     metrics,
     progress,
     xapi,
 )
 
 ROUTERS = [health.router, events.router, progress.router, goals.router,
-           certificates.router, metrics.router, xapi.router, dashboard.router, labs.router]
+           certificates.router, metrics.router, xapi.router, dashboard.router, labs.router,
+           me.router]

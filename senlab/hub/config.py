@@ -96,6 +96,7 @@ def seed_accounts(settings: Settings) -> dict[str, str]:
 
 
 def configure_auth(c, settings: Settings) -> None:
+    configure_pages(c, settings)  # the login page's templates need the pages' language
     accounts = seed_accounts(settings)
     c.Authenticator.admin_users = {ADMIN_USER}
     if settings.authenticator == "dummy":
@@ -107,6 +108,7 @@ def configure_auth(c, settings: Settings) -> None:
     # NativeAuthenticator lets in only approved accounts; approval is its allow-list.
     c.Authenticator.allow_all = True
     c.SenLabAuthenticator.seed_accounts = accounts
+    c.SenLabAuthenticator.signup_parks = {park.id: park.name for park in demo_cohort().parks}
     c.SenLabAuthenticator.minimum_password_length = 10
     c.SenLabAuthenticator.check_common_password = True
     c.SenLabAuthenticator.allowed_failed_logins = 5
@@ -135,6 +137,23 @@ def configure_spawner(c, settings: Settings) -> None:
                                      "access:services!service=progress", "read:users!user"]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
     write_common_configs(settings)
+
+
+def configure_pages(c, settings: Settings) -> None:
+    """The hub's own pages in the user's language (a Jinja extension for SenLab's
+    templates), the course titles they show, and where each role lands after login
+    (`senlab.hub.auth`)."""
+    from senlab.courses import CourseError, list_courses
+    from senlab.hub.auth import landing_url
+
+    c.JupyterHub.jinja_environment_options = {"extensions": ["senlab.hub.auth.PageLanguage"]}
+    c.JupyterHub.default_url = landing_url
+    try:
+        courses = list_courses(settings.repo_root / "courses")
+    except (CourseError, OSError):
+        courses = []  # the home page then shows course ids; `senlab course check` says why
+    c.JupyterHub.template_vars = {"senlab_course_titles": {
+        course.id: course.title.model_dump() for course in courses}}
 
 
 def configure(c, settings: Settings) -> None:

@@ -14,6 +14,7 @@ user, which is fine for one person trying SenLab on a laptop, and the hub's log 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -30,7 +31,12 @@ from senlab.hub.courses import (
     instructor_config,
     taught_courses,
 )
+from senlab.i18n import DEFAULT
 from senlab.settings import Settings
+
+# JupyterLab's language setting: the `locale` of this plugin (its schema:
+# share/jupyter/lab/schemas/@jupyterlab/translation-extension/plugin.json).
+TRANSLATION_PLUGIN = "@jupyterlab/translation-extension:plugin"
 
 
 class SenLabSpawner(LocalProcessSpawner):
@@ -42,6 +48,8 @@ class SenLabSpawner(LocalProcessSpawner):
 
     # Set by the pre-spawn hook: the nbgrader folders of the courses this user teaches.
     taught_course_roots: dict[str, Path] = {}
+    # The language of the page that started the server (`spawn_language`), set by start().
+    page_lang: str = DEFAULT
 
     @property
     def isolated(self) -> bool:
@@ -69,8 +77,18 @@ class SenLabSpawner(LocalProcessSpawner):
         for course, root in self.taught_course_roots.items():
             ensure_course_group(root, course_group_name(course), self.system_user)
 
+    def _prepare_home(self, lang: str) -> None:
+        self._ensure_account()
+        written = write_lab_language(Path(self.home_dir), lang)
+        if self.isolated:
+            account = SystemAccounts(Path(self.users_root).parent).ensure(self.system_user)
+            for path in (written.parent.parent, written.parent, written):
+                os.chown(path, account.uid, account.gid)
+
     async def start(self):
-        await asyncio.get_running_loop().run_in_executor(None, self._ensure_account)
+        self.page_lang = spawn_language(self)
+        await asyncio.get_running_loop().run_in_executor(None, self._prepare_home,
+                                                         self.page_lang)
         if not self.isolated:
             self.log.warning(
                 "The hub is not running as root: %s's server runs as the hub's own user, "
@@ -98,6 +116,7 @@ class SenLabSpawner(LocalProcessSpawner):
         env["USER"] = self.system_user if self.isolated else self.user.name
         env["HOME"] = self.home_dir
         env["SHELL"] = "/bin/bash"
+        env["SENLAB_LANG"] = self.page_lang  # the lab helper speaks the user's language too
         return env
 
 
@@ -140,3 +159,38 @@ def make_pre_spawn_hook(settings: Settings):
         )
 
     return prepare_server
+
+
+def spawn_language(spawner) -> str:
+    """The language of the page that asked for the server (its `?lang=`, the remembered
+    choice, Accept-Language), else vi: a server started through the API has no page."""
+    from senlab.hub.auth import page_language
+
+    handler = getattr(spawner, "handler", None)
+    if handler is None or not hasattr(handler, "request"):
+        return DEFAULT
+    return page_language(handler)
+
+
+def write_lab_language(home: Path, lang: str) -> Path:
+    """Make JupyterLab speak `lang` by default for the user whose home is `home`:
+    `~/.jupyter/labconfig/default_setting_overrides.json` with the locale of
+    `@jupyterlab/translation-extension:plugin` (vi_VN: the jupyterlab-language-pack-vi-VN
+    package). Return the file.
+
+    jupyterlab_server reads `labconfig/default_setting_overrides.json` from every Jupyter
+    config folder (jupyterlab_server.settings_utils._get_overrides); the user's own
+    `~/.jupyter` is one. It sets the default only: a language the user picks in
+    JupyterLab's Settings → Language menu is kept in their user settings and wins.
+    """
+    from senlab.hub.auth import JUPYTERLAB_LOCALES
+
+    labconfig = home / ".jupyter" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    path = labconfig / "default_setting_overrides.json"
+    overrides = json.loads(path.read_text()) if path.exists() else {}
+    if not isinstance(overrides, dict):
+        overrides = {}
+    overrides[TRANSLATION_PLUGIN] = {"locale": JUPYTERLAB_LOCALES[lang]}
+    path.write_text(json.dumps(overrides, indent=1))
+    return path

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
         description="The lab broker's TLS port (TLS 1.2 at least) for devices; 0 turns it off.",
     )
     mqtt_tls_host: str = Field(
-        "0.0.0.0", description="Address the TLS listener binds to (every interface by default)."
+        "127.0.0.1", description="Address the TLS listener binds to: this machine only by "
+        "default; 0.0.0.0 lets devices on the park's network reach it."
     )
     mqtt_tls_names: str = Field(
         "", description="More host names and IP addresses clients reach the broker by, "
@@ -138,6 +139,22 @@ class Settings(BaseSettings):
     service_poll_seconds: float = Field(
         1.0, gt=0, le=30, description="How often the hub looks whether a managed service "
         "died, to start it again (JupyterHub's own default is 30 s)."
+    )
+    signer_p12: Path | None = Field(
+        None, description="The operator's PKCS#12 (.p12) that signs certificates and reports; "
+        "SENLAB_HOME/secrets/signer.p12 if unset (a demo signer outside production)."
+    )
+    signer_p12_passphrase: SecretStr | None = Field(
+        None, description="The passphrase of SENLAB_SIGNER_P12; else the file "
+        "SENLAB_HOME/secrets/signer-p12-passphrase."
+    )
+    signer_trust: Path | None = Field(
+        None, description="PEM of the CA that issued the signer's certificate; else "
+        "SENLAB_HOME/secrets/signer-ca.pem, else the CAs inside the .p12."
+    )
+    issuer_name: str | None = Field(
+        None, description="The issuing organisation on certificates and credentials; the O "
+        "of the signer's certificate if unset."
     )
     grading_cell_timeout: int = Field(
         30, ge=1, description="Seconds one notebook cell may run while autograding."

@@ -61,7 +61,9 @@ def check_dependencies(settings: Settings) -> None:
 
 
 def stack_ports(settings: Settings) -> list[tuple[str, str, int]]:
-    return [
+    tls = ([("SENLAB_MQTT_TLS_PORT", settings.mqtt_tls_host, settings.mqtt_tls_port)]
+           if settings.mqtt_tls_port else [])
+    return tls + [
         ("SENLAB_HUB_PORT", settings.hub_ip, settings.hub_port),
         ("SENLAB_HUB_API_PORT", "127.0.0.1", settings.hub_api_port),
         ("SENLAB_PROXY_API_PORT", "127.0.0.1", settings.proxy_api_port),

@@ -99,7 +99,7 @@ def course_facts(settings: Settings, view: CertificateView) -> CourseFacts:
 def issuing_organisation(settings: Settings, signer: Signer | None) -> str:
     """Who issues: SENLAB_ISSUER_NAME if set, else the organisation of the signer's
     certificate (the name the signature vouches for), else "SenLab"."""
-    given = getattr(settings, "issuer_name", None)
+    given = settings.issuer_name
     if given:
         return str(given)
     if signer is not None and signer.organisation:

@@ -101,9 +101,8 @@ class Signer:
 
 
 def _setting(settings: Settings, name: str) -> Any:
-    # Settings that senlab.settings declares read from the environment there; until a
-    # deployment's settings carry them, the files under SENLAB_HOME/secrets stand in.
-    return getattr(settings, name, None)
+    # Unset settings fall back to the files under SENLAB_HOME/secrets.
+    return getattr(settings, name)
 
 
 def signer_config(settings: Settings) -> SignerConfig:

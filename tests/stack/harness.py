@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "lab-demo-2026-dt"
 PORT_SETTINGS = ("HUB_PORT", "HUB_API_PORT", "PROXY_API_PORT", "PROGRESS_PORT",
-                 "FLEET_PORT", "MQTT_PORT")
+                 "FLEET_PORT", "MQTT_PORT", "MQTT_TLS_PORT")
 
 
 def free_ports(count: int) -> list[int]:

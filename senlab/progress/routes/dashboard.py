@@ -71,12 +71,14 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
             responses={200: {"content": {m: {} for m in MEDIA.values()}},
                        **refusals(401, 403)})
 def report(period: ReportPeriodPath, identity: CurrentIdentity, session: SessionDep,
+           settings: SettingsDep,
            indicators: IndicatorsDep,
            format: Annotated[Literal["xlsx", "pdf", "csv"], Query()] = "xlsx") -> Response:
     """The semi-annual (2026H1) or annual (2026) report, for DOST and admins."""
     access.require_province_reader(identity, "download reports (DOST and admins only)")
     try:
-        content = render_report(session, indicators=indicators, period=period, fmt=format)
+        content = render_report(session, indicators=indicators, period=period, fmt=format,
+                                settings=settings)
     except PeriodError as error:
         raise invalid("path", "period", str(error), period) from error
     return Response(content, media_type=MEDIA[format], headers={

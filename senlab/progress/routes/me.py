@@ -11,11 +11,11 @@ below their mark, so the page and the JSON never disagree. Someone who is no tra
 ``/`` (what the hub's Services menu links to) sends a browser to its home: DOST, managers
 and admins to ``/dashboard``, everyone else to ``/me``.
 
-The language: ``?lang=vi|en`` (remembered in a cookie), else the remembered choice, else the
-browser's Accept-Language, else the locale (`senlab.i18n.resolve`). A request these pages
-refuse is answered with a page in that language that says what went wrong and what to do,
-when the client asks for HTML; an API client (no ``text/html`` in Accept) keeps the JSON
-answer the rest of the service gives.
+The language: ``?lang=vi|en`` (remembered in the ``senlab_lang`` cookie, which the hub's
+pages use too), else the remembered choice, else the browser's Accept-Language, else the
+locale (`senlab.i18n.resolve`). A request these pages refuse is answered with a page in
+that language that says what went wrong and what to do, when the client asks for HTML; an
+API client (no ``text/html`` in Accept) keeps the JSON answer the rest of the service gives.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ from senlab.progress.errors import invalid, refusals, request_invalid
 from senlab.progress.identity import Identity
 from senlab.settings import Settings
 
-LANG_COOKIE = "senlab-lang"
+# The hub's pages remember a language in this cookie, for the whole site (path /): a
+# choice made on the hub's pages or on these is one remembered choice.
+LANG_COOKIE = "senlab_lang"
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 HUB = "/hub/"
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent
@@ -216,7 +218,7 @@ def my_progress(identity: BrowserIdentity, session: SessionDep, settings: Settin
         lang_links=_lang_links(request, lang))
     response = HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
     if request.query_params.get("lang"):
-        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_SECONDS, path=prefix,
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_SECONDS, path="/",
                             samesite="lax", secure=request.url.scheme == "https")
     return response
 
@@ -349,7 +351,7 @@ def course_view(course: schemas.CourseOfTrainee, rule: CompletionRule | None, _:
                 counted = getattr(grade, "effective_score", None)
                 counted = max(0.0, grade.score - points) if counted is None else counted
                 row["hint_note"] = _(
-                    "hints cost {points} points: {counted}/{max} counts",
+                    "{counted}/{max} counts after hints (−{points})",
                     points=format_number(points, lang), counted=format_number(counted, lang),
                     max=format_number(grade.max_score, lang))
             if not required:
@@ -397,6 +399,7 @@ def _checks_view(course: schemas.CourseOfTrainee, rule: CompletionRule | None, _
     for result in course.checks:
         item = {"title": _check_title(listed, result.lab, result.check, settings, _),
                 "lab": result.lab, "check": result.check, "passed": result.passed,
+                "state": _("passed") if result.passed else _("not passed"),
                 "on": _day(result.checked_at, _.lang)}
         if (result.lab, result.check) in listed:
             if result.passed:
@@ -413,11 +416,15 @@ def _hints_view(course: schemas.CourseOfTrainee, rule: CompletionRule | None, _:
     hints = []
     for hint in getattr(course, "hints", []):
         points = getattr(hint, "points", 0.0) or 0.0
-        hints.append({
-            "title": _check_title(listed, hint.lab, hint.check, settings, _),
-            "on": _day(hint.taken_at, _.lang),
-            "cost": _("{points} points", points=format_number(points, _.lang)) if points
-            else _("free")})
+        written = format_number(points, _.lang)
+        if not points:
+            cost = _("free")
+        elif points == 1:
+            cost = _("{points} point", points=written)
+        else:
+            cost = _("{points} points", points=written)
+        hints.append({"title": _check_title(listed, hint.lab, hint.check, settings, _),
+                      "on": _day(hint.taken_at, _.lang), "cost": cost})
     return hints
 
 

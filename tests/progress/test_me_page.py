@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from senlab.progress.crud import organisations as orgs
 from senlab.progress.identity import Identity
-from tests.progress.conftest import ADMIN, GRADER, course_event, event, post_events
+from tests.progress.conftest import ADMIN, GRADER, course_event, event, in_session, post_events
 
 HV1 = Identity("hv1", groups=frozenset({"trainees"}))
 HV2 = Identity("hv2", groups=frozenset({"trainees"}))
@@ -29,10 +30,9 @@ def seeded(api) -> None:
     """hv1: c1 in progress (a1 graded 64.52/100, one listed check still missing), c2
     completed with a certificate; hv2: their own grade in c1."""
     post_events(api, [
-        with_hint_cost(course_event("c1", tags=["iot"], assignments=["a1", "a2"],
-                                    pass_marks={"a1": 60, "a2": 50}, required=["a1"],
-                                    checks={"a1": ("lab1", ["ping", "slow"])}),
-                       {"a1": 1.0}),
+        course_event("c1", tags=["iot"], assignments=["a1", "a2"],
+                     pass_marks={"a1": 60, "a2": 50}, required=["a1"],
+                     checks={"a1": ("lab1", ["ping", "slow"])}),
         course_event("c2", tags=["5g"], assignments=["b1"], pass_mark=50),
     ])
     post_events(api, [
@@ -91,8 +91,17 @@ def test_the_trainee_sees_grades_pass_marks_checks_hints_and_feedback_in_vietnam
     assert "Hạn nộp" not in html  # no deadlines in the data: nothing shown
 
 
+def c1_with_hint_cost(points: float) -> dict[str, Any]:
+    """c1 published again, a hint on a1's listed checks now costing `points`."""
+    return with_hint_cost(course_event("c1", tags=["iot"], assignments=["a1", "a2"],
+                                       pass_marks={"a1": 60, "a2": 50}, required=["a1"],
+                                       checks={"a1": ("lab1", ["ping", "slow"])},
+                                       at="2025-11-02T00:00:00Z"), {"a1": points})
+
+
 def test_hints_taken_are_shown_with_what_they_cost(api, seeded):
-    post_events(api, [event("hint.taken", "2026-03-04T09:01:00Z", trainee="hv1", lab="lab1",
+    post_events(api, [c1_with_hint_cost(1.0),
+                      event("hint.taken", "2026-03-04T09:01:00Z", trainee="hv1", lab="lab1",
                             check="ping")])
     c1 = course_section(page(api, HV1).text, "c1")
     # a hint on ping (listed by a1, 1 point a hint) costs a1 1 point: 64.52 − 1 = 63.52
@@ -107,10 +116,7 @@ def test_hints_taken_are_shown_with_what_they_cost(api, seeded):
 
 def test_a_hint_that_takes_a_grade_below_its_mark_is_shown_as_below(api, seeded):
     post_events(api, [
-        with_hint_cost(course_event("c1", tags=["iot"], assignments=["a1", "a2"],
-                                    pass_marks={"a1": 60, "a2": 50}, required=["a1"],
-                                    checks={"a1": ("lab1", ["ping", "slow"])},
-                                    at="2025-11-02T00:00:00Z"), {"a1": 5.0}),
+        c1_with_hint_cost(5.0),
         event("hint.taken", "2026-03-04T09:01:00Z", trainee="hv1", lab="lab1", check="ping")])
     c1 = course_section(page(api, HV1).text, "c1")
     # 5 points a hint now: 64.52 − 5 = 59.52 counts, 59.52 % < 60 %: below the pass mark
@@ -178,10 +184,23 @@ def test_someone_with_no_courses_gets_a_page_that_says_so(api):
     assert "Bạn chưa ghi danh khóa học nào" in html
 
 
+@pytest.fixture
+def managed(app) -> None:
+    """mgr1 manages enterprise E1 (an enterprise of park P1)."""
+    with in_session(app) as session:
+        orgs.upsert_park(session, park_id="P1", name="KCN P1", kind="KCN")
+        session.flush()
+        orgs.upsert_enterprise(session, enterprise_id="E1", park_id="P1", name="E1")
+        session.flush()
+        orgs.assign_manager(session, username="mgr1", enterprise_id="E1")
+
+
 @pytest.mark.parametrize(("identity", "target"), [
     (HV1, "me"), (Identity("someone"), "me"), (INSTRUCTOR, "me"),
-    (MANAGER, "dashboard"), (DOST, "dashboard"), (ADMIN, "dashboard")])
-def test_the_root_sends_each_role_home(api, identity, target):
+    (MANAGER, "dashboard"), (DOST, "dashboard"), (ADMIN, "dashboard"),
+    # a manager of no enterprise has nothing on the dashboard (it would refuse them)
+    (Identity("mgr9", groups=frozenset({"managers"})), "me")])
+def test_the_root_sends_each_role_home(api, managed, identity, target):
     response = page(api, identity, "/")
     assert response.status_code == 303
     assert response.headers["location"] == f"/services/progress/{target}"
@@ -197,7 +216,7 @@ def test_the_root_sends_a_browser_without_a_token_to_log_in(api):
     (MANAGER, 'href="/services/progress/dashboard"'),
     (DOST, 'href="/services/progress/dashboard"'),
     (INSTRUCTOR, 'href="/hub/user-redirect/formgrader"')])
-def test_other_roles_see_their_next_step_not_an_error(api, identity, link):
+def test_other_roles_see_their_next_step_not_an_error(api, managed, identity, link):
     response = page(api, identity)
     assert response.status_code == 200
     assert 'id="next-steps"' in response.text and link in response.text

@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lab_devices.labs.labfile import LabFileError, load_lab
@@ -178,16 +179,22 @@ def _lang_links(request: Request, lang: str) -> list[dict[str, Any]]:
 
 
 @router.get("/", include_in_schema=False)
-def home(identity: BrowserIdentity, settings: SettingsDep) -> RedirectResponse:
+def home(identity: BrowserIdentity, session: SessionDep, settings: SettingsDep
+         ) -> RedirectResponse:
     """The service's root, where the hub's Services menu points: each role's home."""
     prefix = settings.hub_service_prefix
-    target = "dashboard" if _dashboard_reader(identity) else "me"
+    target = "dashboard" if _dashboard_reader(session, identity) else "me"
     return RedirectResponse(prefix + target, status_code=303)
 
 
-def _dashboard_reader(identity: Identity) -> bool:
-    """Who has the dashboard (`access.dashboard_scope`): DOST, admins and managers."""
-    return identity.sees_everything or identity.is_manager
+def _dashboard_reader(session: Session, identity: Identity) -> bool:
+    """Whether the dashboard would show `identity` anything, by its own rule
+    (`access.dashboard_scope`): DOST, admins, and managers of at least one enterprise."""
+    try:
+        access.dashboard_scope(session, identity)
+    except HTTPException:
+        return False
+    return True
 
 
 @router.get("/me", response_class=HTMLResponse, summary="My progress (the trainee's page)",
@@ -214,7 +221,8 @@ def my_progress(identity: BrowserIdentity, session: SessionDep, settings: Settin
                    for c in progress.courses]
     page = TEMPLATES.get_template("me.html").render(
         lang=lang, t={**_common_text(_), **_page_text(_)}, name=full_name,
-        username=identity.name, courses=courses, next_steps=next_steps(identity, _, prefix),
+        username=identity.name, courses=courses,
+        next_steps=next_steps(session, identity, _, prefix),
         lang_links=_lang_links(request, lang))
     response = HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
     if request.query_params.get("lang"):
@@ -223,10 +231,11 @@ def my_progress(identity: BrowserIdentity, session: SessionDep, settings: Settin
     return response
 
 
-def next_steps(identity: Identity, _: Translator, prefix: str) -> list[dict[str, str]]:
+def next_steps(session: Session, identity: Identity, _: Translator, prefix: str
+               ) -> list[dict[str, str]]:
     """What each of the identity's roles (other than trainee) does next, with its link."""
     steps = []
-    if _dashboard_reader(identity):
+    if _dashboard_reader(session, identity):
         steps.append({"text": _("You follow the training of the province or of your "
                                 "enterprises on the dashboard."),
                       "label": _("Open the dashboard"), "href": prefix + "dashboard"})
@@ -323,9 +332,10 @@ def course_view(course: schemas.CourseOfTrainee, rule: CompletionRule | None, _:
     if rule is not None:
         # The completion rule decides which required assignments are under their mark
         # (with what the hints cost), as it does when it issues the certificate.
-        standing = rule.standing(
-            {g.assignment: graded(g.score, g.max_score, g.recorded_at)
-             for g in course.grades if g.max_score > 0}, {}, hints_taken)
+        latest = {g.assignment: graded(g.score, g.max_score, g.recorded_at)
+                  for g in course.grades if g.max_score > 0}
+        standing = (rule.standing(latest, {}, hints_taken) if hints_taken
+                    else rule.standing(latest, {}))
         below = set(standing.below_pass_mark)
     assignments = []
     for assignment in order:

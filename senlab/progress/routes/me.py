@@ -240,7 +240,8 @@ def next_steps(session: Session, identity: Identity, _: Translator, prefix: str
                                 "enterprises on the dashboard."),
                       "label": _("Open the dashboard"), "href": prefix + "dashboard"})
     if identity.is_instructor:
-        # nbgrader's formgrader runs in the instructor's own server, under /formgrader.
+        # nbgrader's formgrader extension serves /formgrader in the instructor's own
+        # server (senlab.hub.courses turns it on there), reached by /hub/user-redirect/.
         steps.append({"text": _("You grade submissions and release feedback in the "
                                 "formgrader of your server."),
                       "label": _("Open the formgrader"),
@@ -373,10 +374,14 @@ def course_view(course: schemas.CourseOfTrainee, rule: CompletionRule | None, _:
             else:
                 row["result"] = _("passed")
                 row["state"] = "passed"
-            # nbgrader's Fetch feedback puts it in <course>/<assignment>/feedback/<time>/
-            # of the trainee's server (Exchange.path_includes_course = True in the hub's
-            # config); the time folder changes with each submission, so the link opens the
-            # folder, through the hub's /hub/user-redirect/ (JupyterHub URL scheme).
+            # Fetch feedback (nbgrader 0.9, ExchangeFetchFeedback.init_dest of the default
+            # exchange) copies it to <assignment_dir>/<course>/<assignment>/feedback/<time>/
+            # (Exchange.path_includes_course = True in the hub's config; assignment_dir
+            # "." is the server's root_dir). The <time> folder changes with each
+            # submission: no one file has a stable URL, so the link opens the folder in
+            # JupyterLab (/lab/tree/<path>, "JupyterLab URLs"; the docs show it for a file,
+            # a folder opens in the file browser) in the trainee's own server, through
+            # /hub/user-redirect/ (JupyterHub docs, "JupyterHub URL scheme").
             row["feedback"] = (f"{HUB}user-redirect/lab/tree/{quote(course.course)}/"
                                f"{quote(assignment)}/feedback")
         assignments.append(row)

@@ -640,4 +640,5 @@ PAGE_MESSAGES = (
     N_("This page moves on by itself when it is ready, usually within a minute. If it "
        "takes more than three minutes, reload the page; if it still does not start, "
        "tell your instructor."),
+    N_("Event log"),
 )

@@ -6,6 +6,7 @@ JSON for API clients. Screenshots of each page go to site/img/hub-*-vi.png."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,7 +114,21 @@ def test_sign_up_names_the_missing_fields_then_waits_for_approval(stack, browser
     page.fill("#phone_input", "0912 345 678")
     page.click("#signup_submit")
     assert "đang chờ duyệt" in page.inner_text("#signup-result")
+    page.goto(f"{stack.url}/hub/signup")  # a second sign-up, which the admin will discard
+    for field, value in (("username", "binh"), ("signup_password", NEW_PASSWORD),
+                         ("signup_password_confirmation", NEW_PASSWORD),
+                         ("full_name", "Trần Văn Bình"), ("enterprise", "Không rõ"),
+                         ("park", "Cụm công nghiệp Cái Gà"), ("email", "binh@example.com")):
+        page.fill(f"#{field}_input", value)
+    page.click("#signup_submit")
+    assert "binh" in page.inner_text("#signup-result")
     context.close()
+
+
+def signup_rows(stack: Stack, username: str) -> int:
+    with sqlite3.connect(stack.home / "jupyterhub.sqlite") as db:
+        return db.execute("SELECT count(*) FROM senlab_signup_details WHERE username = ?",
+                          (username,)).fetchone()[0]
 
 
 def test_the_admin_lands_on_the_dashboard_and_approves_with_the_details(stack, browser):
@@ -130,6 +145,22 @@ def test_the_admin_lands_on_the_dashboard_and_approves_with_the_details(stack, b
     row.locator("a.senlab-approve").click()
     page.wait_for_load_state("networkidle")
     assert "Đã duyệt" in page.locator("tr#lan").inner_text()
+    assert signup_rows(stack, "binh") == 1
+    page.locator("tr#binh a[href$='/discard/binh']").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("tr#binh").count() == 0
+    assert signup_rows(stack, "binh") == 0 and signup_rows(stack, "lan") == 1
+    context.close()
+
+
+def test_a_trainee_with_courses_gets_jupyterlab_in_vietnamese(stack, browser):
+    context = vietnamese(browser)
+    page = log_in(context, stack, "trainee1")
+    page.wait_for_url("**/user/trainee1/lab**", timeout=90_000)
+    page.wait_for_selector(".lm-MenuBar-itemLabel", timeout=60_000)
+    menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+    # The language pack's jupyterlab.json: "Settings" → "Cài đặt", "Edit" → "Chỉnh sửa".
+    assert "Cài đặt" in menus and "Chỉnh sửa" in menus, menus
     context.close()
 
 

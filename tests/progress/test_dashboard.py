@@ -50,3 +50,10 @@ def test_dost_gets_report_links_for_both_periods(api, world):
     page = api(ADMIN, "GET", "/dashboard", params={"as_of": "2026-06-20"}).text
     assert "/services/progress/api/reports/2026H1?format=xlsx" in page
     assert "/services/progress/api/reports/2026?format=pdf" in page
+
+
+def test_a_trainee_who_opens_the_dashboard_is_sent_to_their_own_page(api):
+    trainee = Identity("hv1")
+    response = api(trainee, "GET", "/dashboard", params={"lang": "en"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/me?lang=en")

@@ -30,14 +30,20 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 @router.get("/dashboard", response_class=HTMLResponse, tags=["dashboard"],
             responses={302: {"description": "A browser without a token goes to log in."},
+                       303: {"description": "Someone the dashboard has nothing for (a "
+                                            "trainee, an instructor) goes to their own page."},
                        **refusals(401, 403)})
 def dashboard(identity: BrowserIdentity, session: SessionDep, indicators: IndicatorsDep,
               settings: SettingsDep, request: Request, period: TargetPeriod,
               lang: Literal["vi", "en"] = "vi", park: FilterQuery = None,
               enterprise: FilterQuery = None, course: FilterQuery = None,
-              as_of: AsOfQuery = None) -> HTMLResponse:
+              as_of: AsOfQuery = None) -> Response:
     """Indicators against targets with trends, and funnels per course (DOST, managers)."""
-    scope = access.dashboard_scope(session, identity)
+    try:
+        scope = access.dashboard_scope(session, identity)
+    except HTTPException:  # nothing here for them: their own home (My progress)
+        home = f"{settings.hub_service_prefix.rstrip('/')}/me"
+        return RedirectResponse(f"{home}?lang={lang}", status_code=303)
     if enterprise and not scope.everything and enterprise not in scope.enterprises:
         raise access.forbid(f"see enterprise {enterprise!r}")
     page = render_dashboard(

@@ -6,6 +6,7 @@
     client = lab.mqtt_client()  # a paho client, connected with your own credentials
     lab.check()                 # which of the lab's checks pass now, and which checks your
                                 # courses list that you have still to pass (a table in Jupyter)
+    lab.hint("stuck-pm25")      # the check's hint; a course may make it cost points, once
 
 `start` calls the progress service at `SENLAB_PROGRESS_URL` with the server's own hub
 token, as the hub gives them to every server. `connect` reaches a lab that is already
@@ -52,15 +53,17 @@ def _tr() -> Translator:
     return translator(language())
 
 
-def _call(settings: Settings, method: str, path: str) -> Any:
+def _call(settings: Settings, method: str, path: str, *, lang: str | None = None) -> Any:
     if not settings.progress_url or settings.hub_service_token is None:
         raise LabError(_tr()("this is not a SenLab server: SENLAB_PROGRESS_URL and "
                              "JUPYTERHUB_API_TOKEN must be set (the hub sets them)"))
     url = settings.progress_url.rstrip("/") + path
     token = settings.hub_service_token.get_secret_value()
+    headers = {"Authorization": f"token {token}"}
+    if lang:
+        headers["Accept-Language"] = lang
     try:
-        response = httpx.request(method, url, headers={"Authorization": f"token {token}"},
-                                 timeout=30)
+        response = httpx.request(method, url, headers=headers, timeout=30)
     except httpx.HTTPError as err:
         raise LabError(f"{method} {url}: {err}") from err
     if response.status_code >= 400:
@@ -72,16 +75,25 @@ def _call(settings: Settings, method: str, path: str) -> Any:
     return response.json()
 
 
+def _plural_count(points: float) -> int:
+    """The count that picks a plural form for a number of points: 1 for exactly one, else
+    2 (English writes "0.5 points" and "1.5 points")."""
+    return 1 if points == 1 else 2
+
+
 @dataclass
 class CheckTable:
     """A lab's checks, and per course the listed checks still to pass, as an HTML table in
     Jupyter and as text elsewhere, in the trainee's language.
 
     Each check is what the fleet answers: `{"id", "title": {"vi", "en"}, "passed",
-    "message": {"vi", "en"} | None}`. `remaining` is what the progress service answers: for
-    each course whose completion rule lists checks of this lab, `{"course", "completed",
-    "checks": [{"id", "title"}]}`. `lang` is the language to render in (default: the
-    trainee's, see `language()`). The marks are words, not symbols, so every font shows them.
+    "message": {"vi", "en"} | None}`, with, when known, `repair_s` and `within_s` (a
+    break-fix check's time to repair and its limit, in seconds) and `hint_taken`,
+    `hint_points` (the progress service's: whether you took its hint, and what it costs).
+    `remaining` is what the progress service answers: for each course whose completion
+    rule lists checks of this lab, `{"course", "completed", "checks": [{"id", "title"}]}`.
+    `lang` is the language to render in (default: the trainee's, see `language()`). The
+    marks are words, not symbols, so every font shows them.
     """
 
     lab: str
@@ -112,6 +124,30 @@ class CheckTable:
             rows.append((passed, mark, name, "" if passed else _.pick(check.get("message"))))
         return rows
 
+    def notes(self, check: dict[str, Any]) -> list[str]:
+        """What else a check's row says: its time to repair, and the hint taken."""
+        _ = self._translator()
+        notes = []
+        repair, limit = check.get("repair_s"), check.get("within_s")
+        if repair is not None:
+            seconds = format_number(round(float(repair), 1), _.lang)
+            notes.append(_("repaired in {seconds} s of the {limit} s allowed", seconds=seconds,
+                           limit=format_number(limit, _.lang)) if limit is not None
+                         else _("repaired in {seconds} s", seconds=seconds))
+        elif limit is not None and not check.get("passed"):
+            notes.append(_("to be repaired within {limit} s of the fault's start",
+                           limit=format_number(limit, _.lang)))
+        if check.get("hint_taken"):
+            points, lang = float(check.get("hint_points") or 0), _.lang
+            if points:
+                notes.append(_.ngettext("hint taken: it costs {points} point",
+                                        "hint taken: it costs {points} points",
+                                        _plural_count(points),
+                                        points=format_number(points, lang)))
+            else:
+                notes.append(_("hint taken: it costs no points"))
+        return notes
+
     def summary(self) -> str:
         _ = self._translator()
         return _.ngettext("{lab}: {passed}/{n} check passes", "{lab}: {passed}/{n} checks pass",
@@ -140,10 +176,11 @@ class CheckTable:
         rows = self.rows()
         width = max((len(mark) for _passed, mark, _name, _message in rows), default=0) + 2
         lines = [self.summary()]
-        for _passed, mark, name, message in rows:
+        for check, (_passed, mark, name, message) in zip(self.checks, rows, strict=True):
             lines.append(f"  {'[' + mark + ']':<{width}} {name}")
-            if message:
-                lines.append(f"  {'':<{width}} {message}")
+            for text in [message, *self.notes(check)]:
+                if text:
+                    lines.append(f"  {'':<{width}} {text}")
         return "\n".join(lines + self.courses())
 
     def _repr_html_(self) -> str:
@@ -152,14 +189,66 @@ class CheckTable:
         cells = "".join(
             "<tr><td style=\"color:{};font-weight:bold;white-space:nowrap\">{}</td>"
             "<td>{}</td><td>{}</td></tr>".format(
-                "#1a7f37" if passed else "#b3261e", esc(mark), esc(name), esc(message))
-            for passed, mark, name, message in self.rows())
+                "#1a7f37" if passed else "#b3261e", esc(mark), esc(name),
+                "<br>".join(esc(t) for t in [message, *self.notes(check)] if t))
+            for check, (passed, mark, name, message) in zip(self.checks, self.rows(),
+                                                            strict=True))
         head = "".join(f"<th>{esc(column)}</th>"
                        for column in (_("Result"), _("Check"), _("Details")))
         courses = "".join(f"<li>{esc(line)}</li>" for line in self.courses())
         return (f"<p><b>{esc(self.summary())}</b></p>"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
                 + (f"<ul>{courses}</ul>" if courses else ""))
+
+
+@dataclass
+class Hint:
+    """A check's hint as `lab.hint()` answers it, in the trainee's language.
+
+    `text` is empty when the check has no hint. `costs` is what the progress service says
+    the hint costs per course (`{"course", "assignment", "points"}`); `already_taken`: you
+    took it before, so it costs nothing more.
+    """
+
+    lab: str
+    check: str
+    title: dict[str, str]
+    text: str
+    already_taken: bool = False
+    costs: list[dict[str, Any]] = field(default_factory=list)
+    lang: str | None = None
+
+    def _translator(self) -> Translator:
+        return translator(self.lang) if self.lang else _tr()
+
+    def lines(self) -> list[str]:
+        _ = self._translator()
+        title = _.pick(self.title)
+        name = f"{title} ({self.check})" if title else self.check
+        if not self.text:
+            return [_("{check} has no hint", check=name)]
+        lines = [_("Hint for {check}:", check=name), self.text]
+        if self.already_taken:
+            lines.append(_("You took this hint before: it costs nothing more."))
+        elif not self.costs:
+            lines.append(_("This hint costs no points."))
+        lang = _.lang
+        for cost in [] if self.already_taken else self.costs:
+            points = float(cost["points"])
+            lines.append(_.ngettext(
+                "It costs {points} point of assignment {assignment} (course {course}).",
+                "It costs {points} points of assignment {assignment} (course {course}).",
+                _plural_count(points), points=format_number(points, lang),
+                assignment=cost["assignment"], course=cost["course"]))
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        first, *rest = self.lines()
+        return f"<p><b>{html.escape(first)}</b></p>" + "".join(
+            f"<p>{html.escape(line)}</p>" for line in rest)
 
 
 @dataclass
@@ -192,6 +281,17 @@ class Lab:
         result = _call(self.settings or get_settings(), "GET", f"/api/labs/{self.id}/check")
         return CheckTable(lab=self.id, checks=result.get("checks", []),
                           remaining=result.get("remaining", []))
+
+    def hint(self, check: str) -> Hint:
+        """The hint of one of the lab's checks. A course may make a hint cost points of
+        the assignment that lists the check; asking again costs nothing more."""
+        lang = language()
+        answer = _call(self.settings or get_settings(), "POST",
+                       f"/api/labs/{self.id}/checks/{check}/hint", lang=lang)
+        return Hint(lab=self.id, check=check, title=answer.get("title") or {},
+                    text=translator(lang).pick(answer.get("hint")),
+                    already_taken=bool(answer.get("already_taken")),
+                    costs=answer.get("costs", []), lang=lang)
 
     def stop(self) -> None:
         _call(self.settings or get_settings(), "POST", f"/api/labs/{self.id}/stop")

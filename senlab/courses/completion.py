@@ -14,13 +14,20 @@ grade or a check result arrives. A trainee has completed the course when
    `completion.min_average`. So `required` says what must be passed, and the optional
    assignments still count toward the average.
 
+Hints cost points. An assignment's effective score is its score less `hint_cost` points
+for each hint the trainee took on a check that the assignment lists (a hint counts once
+however often it was asked for; never below 0): 8 of 10 points with 2 hints at 1 point is
+6 of 10, 60 %. Points 1 and 3 read the effective percents, and nothing else applies the
+cost: the progress service shows what the rule worked out. A hint on a check no
+assignment lists costs nothing.
+
 The course is completed when the last of these was met. A completion, once issued, stands
 whatever grades or results come later; that is the service's part (it only ever adds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, NamedTuple
@@ -46,15 +53,21 @@ class ListedCheck(Strict):
 
 
 class Graded(NamedTuple):
-    """An assignment's latest grade as a percent, and when it was recorded."""
+    """An assignment's latest grade as a percent, and when it was recorded; its points
+    (score out of max_score), which a hint's cost is taken from, when known."""
 
     percent: float
     at: datetime
+    score: float | None = None
+    max_score: float | None = None
 
 
 def graded(score: float, max_score: float, at: datetime) -> Graded:
     """A grade of `score` out of `max_score` (more than 0) as the rule reads it."""
-    return Graded(100.0 * score / max_score, at)
+    return Graded(100.0 * score / max_score, at, score, max_score)
+
+
+Hints = Collection[tuple[str, str]]  # the (lab, check) pairs whose hint a trainee took
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,7 @@ class Standing:
     average: float  # the mean percent over all the course's assignments
     below_pass_mark: tuple[str, ...]  # required assignments ungraded or under their mark
     remaining_checks: tuple[ListedCheck, ...]  # listed checks not passed yet
+    hint_points: tuple[tuple[str, float], ...] = ()  # (assignment, points its hints cost)
 
     @property
     def completed(self) -> bool:
@@ -82,6 +96,9 @@ class CompletionRule(Strict):
         0, description="Least mean percent over all the assignments (ungraded ones count 0).")
     checks: list[ListedCheck] = Field(
         [], description="The lab checks the assignments list under `checks:`.")
+    hint_costs: dict[AssignmentId, Annotated[float, Field(ge=0)]] = Field(
+        {}, description="Points one hint on a listed check costs, per assignment "
+        "(an assignment not named: hints are free).")
 
     @model_validator(mode="after")
     def _consistent(self) -> CompletionRule:
@@ -93,6 +110,10 @@ class CompletionRule(Strict):
         strays = sorted({c.assignment for c in self.checks} - set(self.pass_marks))
         if strays:
             raise ValueError(f"checks: not among pass_marks' assignments: {', '.join(strays)}")
+        strays = sorted(set(self.hint_costs) - set(self.pass_marks))
+        if strays:
+            raise ValueError(f"hint_costs: not among pass_marks' assignments: "
+                             f"{', '.join(strays)}")
         keys = [(c.assignment, c.lab, c.check) for c in self.checks]
         if len(set(keys)) < len(keys):
             raise ValueError("checks: an assignment lists a lab check more than once")
@@ -102,22 +123,50 @@ class CompletionRule(Strict):
         """The listed checks that count: those of the required assignments."""
         return [c for c in self.checks if c.assignment in self.required]
 
+    def hints_on(self, assignment: str, hints: Hints) -> list[ListedCheck]:
+        """The checks `assignment` lists whose hint was taken (each once)."""
+        taken = set(hints)
+        return [c for c in self.checks if c.assignment == assignment
+                and (c.lab, c.check) in taken]
+
+    def hint_points(self, assignment: str, hints: Hints) -> float:
+        """The points the hints taken on `assignment`'s listed checks cost it."""
+        cost = self.hint_costs.get(assignment, 0.0)
+        return cost * len(self.hints_on(assignment, hints)) if cost else 0.0
+
+    def effective(self, grades: Mapping[str, Graded], hints: Hints) -> dict[str, Graded]:
+        """Each grade less what its assignment's hints cost (in points, not below 0)."""
+        result = dict(grades)
+        for assignment, grade in grades.items():
+            points = self.hint_points(assignment, hints)
+            if not points:
+                continue
+            if grade.score is None or grade.max_score is None:
+                raise ValueError(f"the grade of {assignment} has no points to take the "
+                                 "hints' cost from (make it with graded())")
+            score = max(0.0, grade.score - points)
+            result[assignment] = graded(score, grade.max_score, grade.at)
+        return result
+
     def standing(self, grades: Mapping[str, Graded],
-                 passed: Mapping[tuple[str, str], datetime]) -> Standing:
-        """Where a trainee stands, from the latest grade of each graded assignment and
-        when each (lab, check) they passed last passed. This is the completion rule."""
+                 passed: Mapping[tuple[str, str], datetime], hints: Hints = ()) -> Standing:
+        """Where a trainee stands, from the latest grade of each graded assignment, when
+        each (lab, check) they passed last passed, and the (lab, check) pairs whose hint
+        they took. This is the completion rule."""
+        costs = tuple((a, p) for a in self.pass_marks if (p := self.hint_points(a, hints)))
+        grades = self.effective(grades, hints) if costs else grades
         below = tuple(a for a in self.required
                       if a not in grades or _at(grades[a].percent) < self.pass_marks[a])
         remaining = tuple(c for c in self.required_checks() if (c.lab, c.check) not in passed)
         average = sum(grades[a].percent for a in self.pass_marks if a in grades) / len(
             self.pass_marks)
         if below or remaining or _at(average) < self.min_average:
-            return Standing(None, average, below, remaining)
+            return Standing(None, average, below, remaining, costs)
         # What the outcome rested on: the average needs every grade, the marks only theirs.
         counted = self.pass_marks if self.min_average > 0 else self.required
         times = [grades[a].at for a in counted if a in grades]
         times += [passed[(c.lab, c.check)] for c in self.required_checks()]
-        return Standing(max(times), average, (), ())
+        return Standing(max(times), average, (), (), costs)
 
 
 def _at(percent: float) -> float:
@@ -133,4 +182,6 @@ def rule_of(course: Course, titles: Mapping[tuple[str, str], BilingualText]) -> 
         min_average=course.completion.min_average,
         checks=[ListedCheck(assignment=a.id, lab=a.lab, check=check, title=titles[(a.lab, check)])
                 for a in course.assignments if a.lab for check in a.checks],
+        hint_costs={a.id: cost for a in course.assignments
+                    if (cost := course.hint_cost_of(a.id)) > 0},
     )

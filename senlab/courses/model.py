@@ -3,10 +3,17 @@
 A course is a folder `courses/<id>/` holding `course.yaml` and nbgrader's
 `source/<assignment>/*.ipynb`. A bad file is refused with a CourseError that names the
 file, the field and the reason.
+
+Hints: a lab check may carry a hint (its lab.yaml); taking one costs `hint_cost` points
+of the assignment that lists the check: the assignment's own, else the course's, default
+0 (hints are free). A cost is at least 0 and at most the assignment's points (the sum of
+the points of its notebooks' graded and task cells, as nbgrader counts them), so that one
+hint cannot cost more than the whole assignment is worth.
 """
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +66,9 @@ class Assignment(Strict):
     checks: list[Annotated[str, Field(pattern=CHECK_ID)]] = Field(
         [], description="Checks of its lab (labs/<lab>/lab.yaml) that the solution must pass."
     )
+    hint_cost: float | None = Field(
+        None, ge=0, description="Points a hint on one of its listed checks costs; the "
+        "course's if unset.")
 
 
 class Completion(Strict):
@@ -82,6 +92,8 @@ class Course(Strict):
     assignments: list[Assignment] = Field(min_length=1)
     pass_mark: float = Field(ge=0, le=100, description="Percent needed to pass an assignment.")
     completion: Completion = Completion()
+    hint_cost: float = Field(
+        0, ge=0, description="Points a hint on a listed check costs (default 0: free).")
 
     @model_validator(mode="after")
     def _consistent(self) -> Course:
@@ -108,6 +120,30 @@ class Course(Strict):
         """The percent that passes the assignment: its own `pass_mark`, else the course's."""
         mark = self.assignment(assignment_id).pass_mark
         return self.pass_mark if mark is None else mark
+
+    def hint_cost_of(self, assignment_id: str) -> float:
+        """The points one hint costs in the assignment: its own `hint_cost`, else the
+        course's."""
+        cost = self.assignment(assignment_id).hint_cost
+        return self.hint_cost if cost is None else cost
+
+
+def assignment_points(folder: Path) -> float:
+    """The points of an assignment's notebooks (`folder` = source/<assignment>/): the
+    nbgrader `points` of every cell marked `grade` or `task`."""
+    total = 0.0
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue  # an unreadable notebook is the content check's to report
+        for cell in cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") or meta.get("task"):
+                points = meta.get("points")
+                if isinstance(points, int | float) and not isinstance(points, bool):
+                    total += float(points)
+    return total
 
 
 def _check_list(assignment: Assignment) -> None:
@@ -159,6 +195,14 @@ def load_course(folder: Path) -> Course:
             raise CourseError(
                 path, f"assignments.{assignment.id}", f"no folder source/{assignment.id}/"
             )
+        cost = course.hint_cost_of(assignment.id)
+        if cost > 0:
+            points = assignment_points(path.parent / "source" / assignment.id)
+            if cost > points:
+                where = ("hint_cost" if assignment.hint_cost is None
+                         else f"assignments.{assignment.id}.hint_cost")
+                raise CourseError(path, where, f"a hint costs {cost:g} points, more than "
+                                  f"assignment {assignment.id} is worth ({points:g} points)")
     return course
 
 

@@ -121,6 +121,17 @@ class CheckResult(Base):
     checked_at: Mapped[datetime]
 
 
+class HintTaken(Base):
+    """A trainee took the hint of one check of one lab (first time kept: a hint asked for
+    again costs nothing more). What it costs is the course's rule's ``hint_costs``."""
+
+    __tablename__ = "hints_taken"
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), primary_key=True)
+    lab_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    check_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    taken_at: Mapped[datetime]
+
+
 class Completion(Base):
     """A trainee met a course's criteria (a snapshot of which is kept)."""
 

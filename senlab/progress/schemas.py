@@ -27,6 +27,20 @@ class GradePublic(BaseModel):
     score: float
     max_score: float
     recorded_at: UtcTime
+    # What the completion rule counts: the score less the points of the hints taken on
+    # the assignment's listed checks (never below 0).
+    hints: int = 0
+    hint_points: float = 0.0
+    effective_score: float | None = None
+
+
+class HintPublic(BaseModel):
+    """A hint the trainee took, and the points it costs in this course (0: free)."""
+
+    lab: str
+    check: str
+    taken_at: UtcTime
+    points: float
 
 
 class CheckPublic(BaseModel):
@@ -61,6 +75,8 @@ class CourseOfTrainee(BaseModel):
     grades: list[GradePublic]
     checks: list[CheckPublic]
     remaining_checks: list[ListedCheckPublic]  # listed checks still to pass; none once complete
+    hints: list[HintPublic] = []  # hints taken on the course's labs
+    hint_points: float = 0.0  # the points they cost, over all its assignments
 
 
 class TraineeProgress(BaseModel):

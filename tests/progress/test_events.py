@@ -259,7 +259,8 @@ def test_the_published_schema_describes_the_event_batch(api):
     schemas = document["components"]["schemas"]
     mapping = schemas["EventBatch"]["properties"]["events"]["items"]["discriminator"]["mapping"]
     assert set(mapping) == {"course.published", "enrolment.created", "grade.recorded",
-                            "lab.started", "lab.check", "lab.evidence", "course.completed"}
+                            "lab.started", "lab.check", "lab.evidence", "hint.taken",
+                            "course.completed"}
     assert schemas["GradeRecorded"]["required"] == ["course", "assignment", "trainee", "score",
                                                     "max_score"]
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from senlab.courses import CompletionRule, Graded, graded
 from senlab.events import EventIn
+from senlab.progress.crud.hints import hints_taken
 from senlab.progress.crud.sql import among, chunks, insert_ignoring_conflicts, update_by_key
 from senlab.progress.models import (
     Certificate,
@@ -65,14 +66,20 @@ def _evaluate_part(session: Session, pairs: list[Pair],
         return
     grades = _grades(session, pairs)
     passed = _passed_checks(session, pairs, rules)
+    hints = _hints(session, pairs, rules)
     completions = []
     for pair in pairs:
         rule = rules[pair[1]]
-        standing = rule.standing(grades.get(pair, {}), passed.get(pair[0], {}))
+        taken = hints.get(pair[0], {})
+        standing = rule.standing(grades.get(pair, {}), passed.get(pair[0], {}), taken)
         if standing.completed_at is not None:
-            completions.append((pair, standing.completed_at, {
+            effective = rule.effective(grades.get(pair, {}), taken)
+            snapshot = {
                 "rule": rule.model_dump(mode="json"), "average": round(standing.average, 2),
-                "percents": {a: round(g.percent, 2) for a, g in grades.get(pair, {}).items()}}))
+                "percents": {a: round(g.percent, 2) for a, g in effective.items()}}
+            if standing.hint_points:
+                snapshot["hint_points"] = dict(standing.hint_points)
+            completions.append((pair, standing.completed_at, snapshot))
     _complete(session, completions)
 
 
@@ -99,6 +106,17 @@ def _passed_checks(session: Session, pairs: list[Pair], rules: dict[str, Complet
         return {}
     return passed_checks(session, trainee_ids=sorted({trainee for trainee, _ in pairs}),
                          labs=labs)
+
+
+def _hints(session: Session, pairs: list[Pair], rules: dict[str, CompletionRule]
+           ) -> dict[int, dict[tuple[str, str], datetime]]:
+    """Each trainee's hints taken on the labs of the rules that make hints cost."""
+    labs = sorted({check.lab for _, course in pairs if rules[course].hint_costs
+                   for check in rules[course].checks})
+    if not labs:
+        return {}
+    return hints_taken(session, trainee_ids=sorted({trainee for trainee, _ in pairs}),
+                       labs=labs)
 
 
 def passed_checks(session: Session, *, trainee_ids: list[int], labs: list[str] | None = None
@@ -133,6 +151,19 @@ def checks_left_in_lab(session: Session, *, username: str, lab: str, passing: se
                 {"id": c.check, "title": c.title.model_dump()} for c in listed
                 if course not in completed and c.check not in passing]})
     return left
+
+
+def hint_costs(session: Session, *, lab: str) -> dict[str, list[dict[str, Any]]]:
+    """Per check of `lab`, what its hint costs in each course whose rule lists it and makes
+    hints cost: ``[{"course", "assignment", "points"}]`` (a check absent: free)."""
+    costs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for course, rule in sorted(load_rules(session).items()):
+        for listed in rule.checks:
+            points = rule.hint_costs.get(listed.assignment, 0.0)
+            if listed.lab == lab and points > 0:
+                costs[listed.check].append({"course": course, "assignment": listed.assignment,
+                                            "points": points})
+    return dict(costs)
 
 
 def _complete(session: Session, completions: list[tuple[Pair, datetime, dict[str, Any]]]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from senlab.events import EventIn, EventStatus
 from senlab.progress.crud.completions import evaluate_completions, record_manual_completions
+from senlab.progress.crud.hints import record_hints
 from senlab.progress.crud.sql import (
     among,
     execute_many,
@@ -48,7 +49,10 @@ def ingest_batch(session: Session, *, events: Sequence[EventIn], source: str,
 
 
 def apply_events(session: Session, *, events: Sequence[EventIn]) -> None:
-    """Update courses, enrolments, grades, checks and completions from `events`."""
+    """Update courses, enrolments, grades, checks, hints and completions from `events`.
+
+    A hint taken only ever lowers a score, so it completes nothing: it is stored, and the
+    rule reads it at the next grade or check result."""
     by_type: dict[str, list[EventIn]] = defaultdict(list)
     for item in events:
         by_type[item.type].append(item)
@@ -58,6 +62,7 @@ def apply_events(session: Session, *, events: Sequence[EventIn]) -> None:
     affected = _ensure_enrolments(session, by_type, lab_courses, trainee_ids)
     _record_grades(session, by_type["grade.recorded"], trainee_ids)
     _record_checks(session, by_type["lab.check"], trainee_ids)
+    record_hints(session, by_type["hint.taken"], trainee_ids)
     _mark_lab_progress(session, by_type, lab_courses, trainee_ids)
     record_manual_completions(session, events=by_type["course.completed"],
                               trainee_ids=trainee_ids)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from senlab.courses import CompletionRule, graded
 from senlab.progress import schemas
 from senlab.progress.crud.completions import load_rules, passed_checks
+from senlab.progress.crud.hints import hints_taken
 from senlab.progress.models import (
     Certificate,
     CheckResult,
@@ -58,17 +59,24 @@ def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineePr
         .where(Enrolment.trainee_id == trainee.id).order_by(Course.id)).all()
     rules = load_rules(session, {course.id for _, course in enrolments})
     passed = passed_checks(session, trainee_ids=[trainee.id]).get(trainee.id, {})
-    courses = [
-        schemas.CourseOfTrainee(
+    taken = hints_taken(session, trainee_ids=[trainee.id]).get(trainee.id, {})
+    course_labs: dict[str, set[str]] = defaultdict(set)
+    for lab_id, course_id in session.execute(select(Lab.id, Lab.course_id)):
+        course_labs[course_id].add(lab_id)
+    courses = []
+    for enrolment, course in enrolments:
+        rule = rules.get(course.id)
+        course_grades = _with_hint_costs(rule, grades[course.id], taken)
+        hints = _hints_of_course(rule, course_labs[course.id], taken)
+        courses.append(schemas.CourseOfTrainee(
             course=course.id, title=course.title, enrolled_at=enrolment.enrolled_at,
             lab_started_at=enrolment.lab_started_at,
-            score_percent=_percent_of(grades[course.id]),
+            score_percent=_percent_of(course_grades),
             completed_at=enrolment.completed_at, certificate_code=codes.get(course.id),
-            grades=grades[course.id], checks=checks[course.id],
-            remaining_checks=[] if enrolment.completed_at or course.id not in rules else
-            _remaining_checks(rules[course.id], grades[course.id], passed))
-        for enrolment, course in enrolments
-    ]
+            grades=course_grades, checks=checks[course.id],
+            remaining_checks=[] if enrolment.completed_at or rule is None else
+            _remaining_checks(rule, course_grades, passed, taken),
+            hints=hints, hint_points=sum(g.hint_points for g in course_grades)))
     enterprise = session.get(Enterprise, trainee.enterprise_id) if trainee.enterprise_id \
         else None
     return schemas.TraineeProgress(
@@ -77,12 +85,48 @@ def trainee_progress(session: Session, *, trainee: Trainee) -> schemas.TraineePr
         courses=courses)
 
 
+def _with_hint_costs(rule: CompletionRule | None, grades: list[schemas.GradePublic],
+                     taken: dict[tuple[str, str], datetime]) -> list[schemas.GradePublic]:
+    """Each grade with the hints taken on its assignment's listed checks, the points they
+    cost and the score the rule counts, as the rule works them out."""
+    result = []
+    for grade in grades:
+        points = rule.hint_points(grade.assignment, taken) if rule else 0.0
+        count = len(rule.hints_on(grade.assignment, taken)) if rule else 0
+        result.append(grade.model_copy(update={
+            "hints": count, "hint_points": points,
+            "effective_score": max(0.0, grade.score - points)}))
+    return result
+
+
+def _hints_of_course(rule: CompletionRule | None, labs: set[str],
+                     taken: dict[tuple[str, str], datetime]) -> list[schemas.HintPublic]:
+    """The hints taken on the course's labs (or on checks its rule lists), with the points
+    each costs over the assignments that list its check."""
+    listed = {(c.lab, c.check) for c in rule.checks} if rule else set()
+    hints = []
+    for (lab, check), at in sorted(taken.items()):
+        if lab not in labs and (lab, check) not in listed:
+            continue
+        points = 0.0
+        if rule is not None:
+            points = sum(rule.hint_costs.get(c.assignment, 0.0) for c in rule.checks
+                         if (c.lab, c.check) == (lab, check))
+        hints.append(schemas.HintPublic(lab=lab, check=check, taken_at=at, points=points))
+    return hints
+
+
 def _remaining_checks(rule: CompletionRule, grades: list[schemas.GradePublic],
-                      passed: dict[tuple[str, str], datetime]
+                      passed: dict[tuple[str, str], datetime],
+                      taken: dict[tuple[str, str], datetime]
                       ) -> list[schemas.ListedCheckPublic]:
     """The listed checks the trainee has still to pass, as the completion rule says."""
+    # The answer's times carry their offset; the stored ones (passed) are naive UTC, and the
+    # rule compares the two when it works out a completion time.
     standing = rule.standing(
-        {g.assignment: graded(g.score, g.max_score, g.recorded_at) for g in grades}, passed)
+        {g.assignment: graded(g.score, g.max_score,
+                              g.recorded_at.astimezone(UTC).replace(tzinfo=None))
+         for g in grades}, passed, taken)
     return [schemas.ListedCheckPublic.model_validate(check.model_dump())
             for check in standing.remaining_checks]
 

@@ -171,6 +171,18 @@ def test_break_fix_checks_pass_on_the_right_reports_and_repairs() -> None:
     assert passed(spec, devices) == {"stuck-pm10", "dropout-air2", "drift-cod"}
 
 
+def test_a_repair_after_thirty_minutes_is_too_late() -> None:
+    spec = lab("env201-breakfix")
+    devices = devices_of(spec, "an", MORNING)
+    tick(devices, MORNING, 1860, step=60)  # 31 minutes after the lab (and its faults) began
+
+    assert send(devices["air-2"], "report_fault", kind="dropout")["correct"]
+    assert send(devices["air-2"], "restart")["resolved"] == ["dropout"]
+
+    # Repaired at 1860 s, outside the checks' within_s of 1800 s.
+    assert "dropout-air2" not in passed(spec, devices)
+
+
 def test_a_restart_does_not_fix_a_drifting_probe() -> None:
     spec = lab("env201-breakfix")
     devices = devices_of(spec, "an", MORNING)

@@ -63,6 +63,7 @@ bench: deps-test
 	$(BIN)/python bench/fleet.py --devices 2000 --seconds 60
 	$(BIN)/python bench/progress.py
 	$(BIN)/python bench/grading.py
+	$(BIN)/python bench/restart.py
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

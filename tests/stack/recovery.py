@@ -46,6 +46,7 @@ class Observer:
     replies: dict[int, float] = field(default_factory=dict)
     status: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    connected: threading.Event = field(default_factory=threading.Event)
 
     def telemetry_since(self, moment: float) -> bool:
         with self.lock:
@@ -73,6 +74,10 @@ def observe(stack: Stack) -> Observer:
 
     def on_connect(c, _userdata, _flags, _reason, _properties) -> None:
         c.subscribe(f"{ROOT}/#", qos=1)
+        observer.connected.set()
+
+    def on_disconnect(_c, _userdata, _flags, _reason, _properties) -> None:
+        observer.connected.clear()
 
     def on_message(_c, _userdata, message) -> None:
         now = time.monotonic()
@@ -87,6 +92,7 @@ def observe(stack: Stack) -> Observer:
                 observer.status[message.topic.split("/")[-2]] = message.payload
 
     client.on_connect, client.on_message = on_connect, on_message
+    client.on_disconnect = on_disconnect
     client.connect("127.0.0.1", stack.ports["MQTT_PORT"])
     client.loop_start()
     return observer

@@ -22,8 +22,6 @@ from senlab.settings import Settings
 
 ADMIN_SERVICE = "senlab-admin"
 ADMIN_USER = "admin"
-# How often the hub looks whether a managed service died (then it starts it again).
-SERVICE_POLL_SECONDS = 1.0
 
 
 def venv_bin() -> Path:
@@ -176,7 +174,7 @@ def configure(c, settings: Settings) -> None:
     c.ConfigurableHTTPProxy.pid_file = str(home / "proxy.pid")
     services = managed_services(settings)
     c.JupyterHub.services = services
-    poll_services_every(SERVICE_POLL_SECONDS)
+    poll_services_every(settings.service_poll_seconds)
     c.JupyterHub.template_paths = [str(settings.repo_root / "hub_config" / "templates")]
     c.JupyterHub.logo_file = str(settings.repo_root / "hub_config" / "static" / "senlab-logo.svg")
     token = settings.admin_token_value()

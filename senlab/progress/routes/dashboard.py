@@ -41,7 +41,10 @@ def dashboard(identity: BrowserIdentity, session: SessionDep, indicators: Indica
     """Indicators against targets with trends, and funnels per course (DOST, managers)."""
     try:
         scope = access.dashboard_scope(session, identity)
-    except HTTPException:  # nothing here for them: their own home (My progress)
+    except HTTPException:
+        if identity.kind == "service":
+            raise
+        # A person with nothing here (a trainee, an instructor): their own home instead.
         home = f"{settings.hub_service_prefix.rstrip('/')}/me"
         return RedirectResponse(f"{home}?lang={lang}", status_code=303)
     if enterprise and not scope.everything and enterprise not in scope.enterprises:

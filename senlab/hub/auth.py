@@ -36,6 +36,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import bcrypt
 from jinja2 import pass_context
@@ -174,14 +175,15 @@ def _page_lang(context) -> str:
 
 @pass_context
 def _lang_url(context, lang: str) -> str:
-    """This page's address with `lang` chosen (the switch on each page)."""
+    """This page's address with `lang` chosen (the switch on each page): its query only,
+    so the link stays on the page the browser is on, whatever path the request named."""
     handler = _handler_of(context)
-    if handler is None:
-        return f"?lang={lang}"
-    request = handler.request
-    query = [(k, v) for k, values in request.query_arguments.items() if k != "lang"
-             for v in (x.decode("utf-8", "replace") for x in values)]
-    return url_concat(request.path, [*query, ("lang", lang)])
+    query: list[tuple[str, str]] = []
+    if handler is not None:
+        query = [(k, v.decode("utf-8", "replace"))
+                 for k, values in handler.request.query_arguments.items() if k != "lang"
+                 for v in values]
+    return "?" + urlencode([*query, ("lang", lang)])
 
 
 def _pick(texts: Mapping[str, str] | None, lang: str) -> str:

@@ -64,11 +64,12 @@ class SenLabSpawner(LocalProcessSpawner):
     def home_dir(self) -> str:
         return os.path.join(self.users_root, self.user.name)
 
-    def _ensure_account(self) -> None:
+    def _ensure_account(self):
+        """The user's home, and as root their system account (returned; None otherwise)."""
         os.makedirs(self.users_root, mode=0o711, exist_ok=True)
         if not self.isolated:
             os.makedirs(self.home_dir, mode=0o700, exist_ok=True)
-            return
+            return None
         # Asked before the home is made: a refused name leaves nothing behind.
         account = SystemAccounts(Path(self.users_root).parent).ensure(self.system_user)
         os.makedirs(self.home_dir, mode=0o700, exist_ok=True)
@@ -76,12 +77,12 @@ class SenLabSpawner(LocalProcessSpawner):
         os.chmod(self.home_dir, 0o700)
         for course, root in self.taught_course_roots.items():
             ensure_course_group(root, course_group_name(course), self.system_user)
+        return account
 
     def _prepare_home(self, lang: str) -> None:
-        self._ensure_account()
+        account = self._ensure_account()
         written = write_lab_language(Path(self.home_dir), lang)
-        if self.isolated:
-            account = SystemAccounts(Path(self.users_root).parent).ensure(self.system_user)
+        if account is not None:
             for path in (written.parent.parent, written.parent, written):
                 os.chown(path, account.uid, account.gid)
 

@@ -175,14 +175,22 @@ def test_the_login_page_renders_in_each_language_with_a_switch(lang, expected):
     for text in expected:
         assert text in html
     assert f'document.documentElement.lang = "{lang}"' in html
-    assert 'href="/hub/login?lang=en"' in html and 'href="/hub/login?lang=vi"' in html
+    assert 'href="?lang=en"' in html and 'href="?lang=vi"' in html
     assert 'alt="SenLab"' in html
 
 
 def test_the_switch_keeps_the_pages_other_query_arguments():
     html = render("senlab-login.html", FakeHandler("/hub/login?next=%2Fhub%2Fhome&lang=vi"),
                   next="", enable_signup=False)
-    assert 'href="/hub/login?next=%2Fhub%2Fhome&amp;lang=en"' in html
+    assert 'href="?next=%2Fhub%2Fhome&amp;lang=en"' in html
+
+
+def test_the_switch_never_leads_off_the_page_whatever_the_path():
+    # A request for //elsewhere.example/x (a protocol-relative path) must not make the
+    # switch a link to another site: the link is the query alone.
+    html = render("error.html", FakeHandler("//elsewhere.example/x"), status_code=404,
+                  status_message="Not Found", message="", message_html="", extra_error_html="")
+    assert "elsewhere.example" not in html and 'href="?lang=en"' in html
 
 
 def test_an_approved_trainee_without_a_course_is_told_the_next_step_in_vietnamese():

@@ -374,10 +374,24 @@ class JupyterHub6Pages:
         return namespace
 
 
-LOGIN_ERRORS = {
-    "Invalid username or password": N_("Invalid username or password"),
-}
-"""NativeAuthenticator's login errors that SenLab says in the page's language."""
+LOGIN_ERRORS = (
+    (re.compile(r"Invalid username or password"), N_("Invalid username or password")),
+    (re.compile(r"User (?P<name>.+) has not been authorized by an administrator yet\."),
+     N_("The account {name} is waiting for an administrator's approval: you can log in once "
+        "it is approved. If it takes more than two working days, ask your enterprise's "
+        "manager.")),
+)
+"""NativeAuthenticator's login errors (nativeauthenticator 1.3, handlers.LoginHandler.post),
+said in the page's language."""
+
+
+def login_error_text(error: str, lang: str) -> str:
+    """A login error in `lang`; one SenLab does not know is shown as it came."""
+    for pattern, message in LOGIN_ERRORS:
+        match = pattern.search(error)
+        if match:
+            return translator(lang)(message, **match.groupdict())
+    return error
 
 
 class LoginHandler(JupyterHub6Pages, native.LoginHandler):
@@ -388,10 +402,7 @@ class LoginHandler(JupyterHub6Pages, native.LoginHandler):
 
     def _render(self, login_error=None, username=None, sync=False, **_ignored):
         if login_error:
-            known = next((msg for text, msg in LOGIN_ERRORS.items() if text in login_error),
-                         None)
-            if known:
-                login_error = translator(page_language(self))(known)
+            login_error = login_error_text(str(login_error), page_language(self))
         return self.render_template(
             "senlab-login.html",
             sync=sync,

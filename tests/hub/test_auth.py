@@ -54,3 +54,18 @@ def test_only_approved_accounts_with_the_right_password_log_in(session):
     assert asyncio.run(_login(auth, "trainee1", "demo-password-1")) == "trainee1"
     assert asyncio.run(_login(auth, "trainee1", "wrong")) is None
     assert asyncio.run(_login(auth, "pending", "pending-password")) is None
+
+
+def test_login_errors_are_said_in_the_pages_language():
+    from senlab.hub.auth import login_error_text
+
+    # nativeauthenticator 1.3's own texts (handlers.LoginHandler.post)
+    assert login_error_text("Invalid username or password.", "vi") == (
+        "Tên đăng nhập hoặc mật khẩu không đúng")
+    assert login_error_text("Invalid username or password.", "en") == (
+        "Invalid username or password")
+    pending = "User lan has not been authorized by an administrator yet."
+    assert login_error_text(pending, "vi").startswith("Tài khoản lan đang chờ quản trị viên")
+    assert login_error_text(pending, "en").startswith(
+        "The account lan is waiting for an administrator's approval")
+    assert login_error_text("Something else", "vi") == "Something else"  # shown as it came

@@ -122,6 +122,8 @@ def test_sign_up_names_the_missing_fields_then_waits_for_approval(stack, browser
         page.fill(f"#{field}_input", value)
     page.click("#signup_submit")
     assert "binh" in page.inner_text("#signup-result")
+    early = log_in(context, stack, "lan", NEW_PASSWORD)  # before the approval
+    assert "Tài khoản lan đang chờ quản trị viên duyệt" in early.inner_text(".login_error")
     context.close()
 
 

@@ -210,6 +210,20 @@ def test_a_trainee_sees_their_courses_by_title_in_their_language():
         assert 'id="next-step"' not in html
 
 
+@pytest.mark.parametrize("who,link", [
+    (TRAINEE, 'id="my-progress" href="/services/progress/me"'),
+    (INSTRUCTOR, 'id="my-progress" href="/services/progress/me"'),
+    (MANAGER, 'id="nav-dashboard" href="/services/progress/dashboard"'),
+    (ADMIN, 'id="nav-dashboard" href="/services/progress/dashboard"'),
+], ids=["trainee", "instructor", "manager", "admin"])
+def test_the_navigation_links_each_role_to_its_page_of_the_progress_service(who, link):
+    html = render("home.html", FakeHandler(cookie="en", user=who),
+                  default_server=SimpleNamespace(active=False), url="/hub/spawn")
+    assert link in html
+    other = "nav-dashboard" if "my-progress" in link else 'id="my-progress"'
+    assert other not in html
+
+
 def test_a_dost_officer_is_sent_to_the_dashboard_with_no_server_button():
     html = render("home.html", FakeHandler(cookie="en", user=DOST),
                   default_server=SimpleNamespace(active=False), url="/hub/spawn")

@@ -13,7 +13,7 @@ browser's `Accept-Language`, else Vietnamese. The hub's locale variables are not
 hub's process speaks for no browser. Templates (hub_config/templates) call `_("…")`, a
 Jinja global that `PageLanguage` adds to JupyterHub's environment
 (`c.JupyterHub.jinja_environment_options`). Every message the templates use is listed in
-`PAGE_MESSAGES`, so the catalogue check sees them (tests/hub/test_signup.py keeps the list
+`PAGE_MESSAGES`, so the catalogue check sees them (tests/hub/test_landing.py keeps the list
 and the templates in step).
 
 **Sign-up details.** NativeAuthenticator's `users_info` has a user name, a password and an
@@ -552,7 +552,7 @@ class SenLabAuthenticator(NativeAuthenticator):
 
 
 # Every message the hub's templates (hub_config/templates) pass to `_()`: listed here so
-# that the catalogue check extracts them; tests/hub/test_signup.py checks this list against
+# that the catalogue check extracts them; tests/hub/test_landing.py checks this list against
 # the templates, both ways.
 PAGE_MESSAGES = (
     N_("Error {code}"),

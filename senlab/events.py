@@ -124,7 +124,11 @@ class CourseCompleted(TypedDict):
 
 def _as_naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:01+02:00 is before year 1 in UTC
+            raise ValueError(f"{value.isoformat()} is outside the years 1 to 9999 "
+                             "once taken to UTC") from None
     return value
 
 

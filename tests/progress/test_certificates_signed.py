@@ -61,8 +61,11 @@ def test_the_route_checks_a_posted_pdf(api, pdf):
                  headers={"Content-Type": "application/pdf"}).json()
     assert not answer["valid"] and answer["problem"] == "altered"
     assert answer["message_en"] == "The document was changed after signing"
-    empty = api(None, "POST", "/api/verify/pdf", content=b"").json()
-    assert empty["problem"] == "unreadable" and not empty["valid"]
+    empty = api(None, "POST", "/api/verify/pdf", content=b"")
+    assert empty.status_code == 422
+    assert empty.json()["detail"][0]["loc"] == ["body", "file"]
+    junk = api(None, "POST", "/api/verify/pdf", content=b"not a pdf").json()
+    assert junk["problem"] == "unreadable" and not junk["valid"]
 
 
 def test_the_verification_page_has_a_box_for_the_code(api, code):

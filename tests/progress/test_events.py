@@ -275,3 +275,15 @@ def test_the_published_schema_describes_the_answer_per_event(api):
     assert schemas["BatchResult"]["properties"]["results"]["items"]["enum"] == [
         "accepted", "duplicate", "rejected"]
     assert set(schemas["EventError"]["required"]) == {"index", "id", "type", "loc", "msg"}
+
+
+def test_a_time_before_year_1_once_in_utc_is_rejected_not_a_server_error(api):
+    # Found by the fuzz run: 0001-01-01T00:01+02:00 is 0000-12-31 in UTC, which Python's
+    # datetime cannot hold.
+    bad = event("lab.started", "0001-01-01T00:01:00+02:00", trainee="an", lab="lab-x")
+    good = event("lab.started", "2026-03-01T00:00:00Z", trainee="an", lab="lab-x")
+    response = api(GRADER, "POST", "/api/events", json={"events": [bad, good]})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["results"] == ["rejected", "accepted"]
+    assert "outside the years 1 to 9999" in answer["errors"][0]["msg"]

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from lab_devices.labs.labfile import load_labs
 from senlab import events
 from senlab.courses import list_courses
 from senlab.hub.cohort import demo_cohort
@@ -102,6 +103,7 @@ def known(stack, tokens) -> dict[str, list[str]]:
         "lab users": [user for user in ROLES.values() if user is not None],
         "idle users": ["trainee3"],
         "devices": [d["id"] for d in lab.json()["devices"]],
+        "checks": [check.id for check in load_labs(REPO / "labs")[RUNNING_LAB].checks],
     }
 
 
@@ -120,6 +122,7 @@ def progress_target(known: dict[str, list[str]], token: str) -> Target:
     return Target(
         headers={"Authorization": f"token {token}"}, dictionaries=known,
         parameters={"name": "trainees", "course_id": "courses", "enterprise_id": "enterprises",
+                    "check": "checks",
                     "code": "codes", "period": "periods", "lab": "labs"},
         operations=[
             # A batch whose events break the schema is still a batch: each bad event is
@@ -145,7 +148,8 @@ def test_the_fleet_control_api_answers_every_generated_request_without_a_server_
     token = (stack.home / "secrets" / "fleet-control-token").read_text().strip()
     target = Target(
         headers={"Authorization": f"Bearer {token}"}, dictionaries=known,
-        parameters={"trainee": "lab users", "lab": "labs", "device": "devices"},
+        parameters={"trainee": "lab users", "lab": "labs", "device": "devices",
+                    "check": "checks"},
         operations=[{"include-name": "POST /trainees/{trainee}/labs/{lab}/stop",
                      "parameters": {"path.trainee": binding("idle users", 1.0)}}])
     run = run_schemathesis(

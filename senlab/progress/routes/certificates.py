@@ -12,8 +12,9 @@ Whoever may see the holder: ``/api/certificates/{code}/pdf`` (the signed PDF) an
 
 from datetime import datetime
 from html import escape
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +31,7 @@ from senlab.progress.certificates import (
 from senlab.progress.credentials import MEDIA_TYPE, issue_credential, issuer_profile, jwks
 from senlab.progress.crud.progress import get_trainee
 from senlab.progress.deps import CertificateCode, SessionDep, SettingsDep
-from senlab.progress.errors import refusals
+from senlab.progress.errors import invalid, refusals
 from senlab.progress.schemas import CertificateVerification
 from senlab.progress.signing import Signer, SignerError, signer_for, trust_roots_pem, verify_pdf
 from senlab.settings import Settings
@@ -119,8 +120,17 @@ def page(settings: Settings, *, title: str, body: str, code: str = "",
                         status_code=status_code)
 
 
-@router.get("/verify", response_class=HTMLResponse)
-def verify_start(settings: SettingsDep, code: str | None = None) -> Response:
+# A code as printed (SL-7K2Q-M9XD-4T), in any case, with spaces around it forgiven.
+CodeQuery = Annotated[str | None, Query(pattern=r"^\s*[A-Za-z0-9-]{1,64}\s*$",
+                                        description="A certificate's code, e.g. SL-7K2Q-M9XD-4T.")]
+
+
+@router.get("/verify", response_class=HTMLResponse, responses={
+    303: {"description": "A code was given: its own page, /verify/{code}."},
+    404: {"description": "No certificate has that code (the page it leads to says so).",
+          "content": {"text/html": {}}},
+    422: {"description": "The code is not a certificate's code."}})
+def verify_start(settings: SettingsDep, code: CodeQuery = None) -> Response:
     """The verification page: a box for a certificate's code and one for a signed PDF."""
     if code and code.strip():
         target = f"{settings.hub_service_prefix}verify/{code.strip().upper()}"
@@ -163,13 +173,19 @@ def verify_json(code: CertificateCode, session: SessionDep) -> CertificateVerifi
 
 
 @router.post("/api/verify/pdf", response_model=PdfVerification, responses={
-    **refusals(400, 503), 200: {"description": "What the check found, valid or not."}},
+    **refusals(400, 503), 200: {"description": "What the check found, valid or not."},
+    422: {"description": "No file was sent."}},
+    # The PDF's bytes as they are; the page posts them as application/pdf, which any
+    # body's type is taken for.
     openapi_extra={"requestBody": {"required": True, "content": {
-        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary",
+                                                "minLength": 1}}}}})
 async def verify_pdf_route(request: Request, settings: SettingsDep) -> PdfVerification:
     """Public check of a signed PDF (the request's body): is the signature valid, is the
     document intact, and is the signer the one this SenLab's trust roots vouch for?"""
     data = await request.body()
+    if not data:
+        raise invalid("body", "file", "send the PDF's bytes as the request's body", "")
     if len(data) > MAX_PDF_BYTES:
         raise HTTPException(400, f"a PDF of at most {MAX_PDF_BYTES} bytes is checked")
     # pyHanko's checks run their own event loop: in a worker thread, not in this one.

@@ -24,10 +24,10 @@ from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -201,10 +201,14 @@ def _dashboard_reader(session: Session, identity: Identity) -> bool:
             responses={302: {"description": "A browser without a token goes to log in."},
                        **refusals(401, 403, 502)})
 def my_progress(identity: BrowserIdentity, session: SessionDep, settings: SettingsDep,
-                request: Request, lang: str | None = None) -> HTMLResponse:
+                request: Request,
+                asked: Annotated[Literal["vi", "en"] | None,
+                                 Query(alias="lang", description="vi or en (remembered).")
+                                 ] = None,
+                ) -> HTMLResponse:
     """The logged-in trainee's courses, grades, lab checks, hints and certificates, in
     their language (`lang`: vi or en, remembered); another role's next step."""
-    lang = page_language(request)
+    lang = page_language(request)  # `asked` is in it, as the schema publishes it
     _ = translator(lang)
     prefix = settings.hub_service_prefix
     if identity.is_service:

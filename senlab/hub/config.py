@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from senlab.courses import CourseError, list_courses
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.courses import course_groups, write_common_configs
 from senlab.hub.roles import hub_groups, hub_roles
@@ -141,7 +142,8 @@ def configure_pages(c, settings: Settings) -> None:
     """The hub's own pages in the user's language (a Jinja extension for SenLab's
     templates), the course titles they show, and where each role lands after login
     (`senlab.hub.auth`)."""
-    from senlab.courses import CourseError, list_courses
+    # Imported here for start-up, as the spawner is (see configure_spawner): the
+    # authenticator's module loads JupyterHub and nativeauthenticator.
     from senlab.hub.auth import landing_url
 
     c.JupyterHub.jinja_environment_options = {"extensions": ["senlab.hub.auth.PageLanguage"]}

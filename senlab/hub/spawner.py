@@ -21,9 +21,10 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
-from senlab.broker import BrokerAccounts
+from senlab.broker.client import trainee_environment
 from senlab.courses import course_root
 from senlab.hub.accounts import SystemAccounts, isolated
+from senlab.hub.auth import JUPYTERLAB_LOCALES, page_language
 from senlab.hub.courses import (
     config_path_for,
     course_group_name,
@@ -129,16 +130,7 @@ def make_pre_spawn_hook(settings: Settings):
         wire_courses(spawner)
 
     def inject_broker_credentials(spawner) -> None:
-        credentials = BrokerAccounts(settings).trainee(spawner.user.name)
-        spawner.environment.update(
-            {
-                "SENLAB_MQTT_HOST": credentials.host,
-                "SENLAB_MQTT_PORT": str(credentials.port),
-                "SENLAB_MQTT_USERNAME": credentials.username,
-                "SENLAB_MQTT_PASSWORD": credentials.password,
-                "SENLAB_TOPIC_ROOT": credentials.topic_root,
-            }
-        )
+        spawner.environment.update(trainee_environment(settings, spawner.user.name))
 
     def wire_courses(spawner) -> None:
         courses = taught_courses([group.name for group in spawner.user.groups])
@@ -165,8 +157,6 @@ def make_pre_spawn_hook(settings: Settings):
 def spawn_language(spawner) -> str:
     """The language of the page that asked for the server (its `?lang=`, the remembered
     choice, Accept-Language), else vi: a server started through the API has no page."""
-    from senlab.hub.auth import page_language
-
     handler = getattr(spawner, "handler", None)
     if handler is None or not hasattr(handler, "request"):
         return DEFAULT
@@ -184,8 +174,6 @@ def write_lab_language(home: Path, lang: str) -> Path:
     `~/.jupyter` is one. It sets the default only: a language the user picks in
     JupyterLab's Settings → Language menu is kept in their user settings and wins.
     """
-    from senlab.hub.auth import JUPYTERLAB_LOCALES
-
     labconfig = home / ".jupyter" / "labconfig"
     labconfig.mkdir(parents=True, exist_ok=True)
     path = labconfig / "default_setting_overrides.json"

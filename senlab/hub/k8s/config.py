@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from senlab.broker import BrokerAccounts
+from senlab.broker.client import trainee_environment
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.config import ADMIN_SERVICE, configure_auth, managed_services
 from senlab.hub.courses import (
@@ -142,15 +142,10 @@ def add_volume_mount(spawner, *, sub_path: str, mount_path: str, read_only: bool
 
 
 def broker_environment(settings: Settings, username: str) -> dict[str, str]:
-    """The server's broker credentials and topic root, as the local pre-spawn hook gives them."""
-    credentials = BrokerAccounts(settings).trainee(username)
-    return {
-        "SENLAB_MQTT_HOST": credentials.host,
-        "SENLAB_MQTT_PORT": str(credentials.port),
-        "SENLAB_MQTT_USERNAME": credentials.username,
-        "SENLAB_MQTT_PASSWORD": credentials.password,
-        "SENLAB_TOPIC_ROOT": credentials.topic_root,
-    }
+    """The server's broker credentials and topic root, as the local pre-spawn hook gives
+    them (`senlab.broker.client`); without TLS, which the Kubernetes broker does not have
+    yet."""
+    return trainee_environment(settings, username, tls=False)
 
 
 def wire_courses(settings: Settings, spawner, home_mount: str) -> None:

@@ -51,20 +51,20 @@ def test_the_pdf_is_signed_and_the_published_ca_validates_it(api, pdf, tmp_path)
 
 
 def test_the_route_checks_a_posted_pdf(api, pdf):
-    answer = api(None, "POST", "/api/verify/pdf", content=pdf,
+    answer = api(None, "POST", "/api/pdf/verify", content=pdf,
                  headers={"Content-Type": "application/pdf"}).json()
     assert answer["valid"] and answer["intact"] and answer["trusted"], answer
     assert answer["message_vi"] == "Chữ ký số hợp lệ, tài liệu còn nguyên vẹn"
     at = pdf.index(b"SenLab SL-")  # the title: "S" → "T"
     tampered = pdf[:at] + b"T" + pdf[at + 1:]
-    answer = api(None, "POST", "/api/verify/pdf", content=tampered,
+    answer = api(None, "POST", "/api/pdf/verify", content=tampered,
                  headers={"Content-Type": "application/pdf"}).json()
     assert not answer["valid"] and answer["problem"] == "altered"
     assert answer["message_en"] == "The document was changed after signing"
-    empty = api(None, "POST", "/api/verify/pdf", content=b"")
+    empty = api(None, "POST", "/api/pdf/verify", content=b"")
     assert empty.status_code == 422
     assert empty.json()["detail"][0]["loc"] == ["body", "file"]
-    junk = api(None, "POST", "/api/verify/pdf", content=b"not a pdf").json()
+    junk = api(None, "POST", "/api/pdf/verify", content=b"not a pdf").json()
     assert junk["problem"] == "unreadable" and not junk["valid"]
 
 
@@ -100,3 +100,10 @@ def test_in_production_without_a_signer_the_pdf_is_refused_naming_the_setting(se
         app.state.engine.dispose()
     assert response.status_code == 503
     assert "SENLAB_SIGNER_P12 is not set" in response.text
+
+
+def test_the_pdf_check_has_a_path_of_its_own_not_a_certificate_code(api):
+    # Found by the fuzz run: under /api/verify/ the route met GET /api/verify/{code}.
+    options = api(None, "OPTIONS", "/api/pdf/verify")
+    assert (options.status_code, options.headers["allow"]) == (405, "POST")
+    assert api(None, "GET", "/api/verify/pdf").status_code == 404  # no certificate "pdf"

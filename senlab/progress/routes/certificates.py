@@ -1,7 +1,7 @@
 """Certificate checks anyone can make and the documents of a certificate's holder.
 
 Anyone: the page ``/verify`` (a box for a code, and a box to check a signed PDF), the
-page ``/verify/{code}``, ``/api/verify/{code}`` (JSON), ``POST /api/verify/pdf`` (a PDF in
+page ``/verify/{code}``, ``/api/verify/{code}`` (JSON), ``POST /api/pdf/verify`` (a PDF in
 the body: is its signature valid, intact and the operator's?), and the issuer's public
 documents: ``/api/issuer`` (its Open Badges Profile), ``/api/issuer/jwks.json`` (the key
 its credentials are signed with) and ``/api/issuer/ca.pem`` (the CA its PDFs chain to).
@@ -63,7 +63,7 @@ document.getElementById("pdf-form").addEventListener("submit", async (event) => 
   const file = document.getElementById("pdf").files[0];
   const out = document.getElementById("pdf-result");
   if (!file) return;
-  const answer = await fetch("{prefix}api/verify/pdf", {{method: "POST",
+  const answer = await fetch("{prefix}api/pdf/verify", {{method: "POST",
     headers: {{"Content-Type": "application/pdf"}}, body: file}});
   const result = await answer.json();
   out.className = result.valid ? "ok" : "no";
@@ -172,7 +172,9 @@ def verify_json(code: CertificateCode, session: SessionDep) -> CertificateVerifi
                                    issued_on=view.issued_on)
 
 
-@router.post("/api/verify/pdf", response_model=PdfVerification, responses={
+# Not under /api/verify/: GET /api/verify/{code} would take "pdf" for a code (and answer
+# OPTIONS with its own methods).
+@router.post("/api/pdf/verify", response_model=PdfVerification, responses={
     **refusals(400, 503), 200: {"description": "What the check found, valid or not."},
     422: {"description": "No file was sent."}},
     # The PDF's bytes as they are; the page posts them as application/pdf, which any

@@ -136,13 +136,13 @@ def test_a_trainee_cannot_read_the_course_source_from_their_server(published):
     assert "id" in kernel, kernel
     # Read it as the trainee's own account would: the server process's uid.
     pid = published.processes(JUPYTERHUB_USER="trainee2")[0]
-    uid = Path(f"/proc/{pid}").stat().st_uid
+    uid, gid = Path(f"/proc/{pid}").stat().st_uid, Path(f"/proc/{pid}").stat().st_gid
     private = [published.home / name for name in
                ("progress.sqlite", "jupyterhub.sqlite", "demo-roster.csv", "log/hub.log",
                 "secrets/broker-key", "broker/passwd")]
     # the published copy, the repository's course source, and SenLab's own state
     for path in (source, SOURCE, *private):
-        result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}",
+        result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={gid}",
                                  "--clear-groups", "cat", str(path)],
                                 capture_output=True, text=True)
         assert result.returncode != 0

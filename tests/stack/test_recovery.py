@@ -131,8 +131,16 @@ def test_a_minute_without_the_progress_service_loses_nothing_and_stores_nothing_
         for pid in frozen:
             os.kill(pid, signal.SIGCONT)
     outage = time.monotonic() - stopped_at
-    wait(lambda: not pending_events(stack, "fleet") and not pending_events(stack, "grader"),
-         "both spools delivered", 90)
+    try:  # a producer's next try may be 30 s away (its backoff), plus a 10 s timeout
+        wait(lambda: not pending_events(stack, "fleet") and not pending_events(stack, "grader"),
+             "both spools delivered", 120)
+    except AssertionError:
+        left = {p: len(pending_events(stack, p)) for p in ("fleet", "grader")}
+        hub_log = (stack.home / "log" / "hub.log").read_text(errors="replace")
+        spool_lines = [line for line in hub_log.splitlines() if "spool" in line][-12:]
+        raise AssertionError(f"events still pending {time.monotonic() - stopped_at - outage:.0f}"
+                             f" s after the service answered: {left}; the hub's log says:\n"
+                             + "\n".join(spool_lines)) from None
     delivered_at = time.monotonic()
     after = stored(stack)
     sent = [event for events in waiting.values() for event in events]

@@ -26,6 +26,9 @@ from senlab.settings import Settings
 # messages in flight than the default 20.
 MAX_INFLIGHT_MESSAGES = 100
 
+# Seconds between Mosquitto's saves of its sessions and retained messages (see below).
+AUTOSAVE_S = 2
+
 
 def write_broker_config(settings: Settings, *, max_queued: int | None = None,
                         max_inflight: int = MAX_INFLIGHT_MESSAGES, persistence: bool = True,
@@ -61,7 +64,7 @@ def write_broker_config(settings: Settings, *, max_queued: int | None = None,
         # Sessions and retained messages are saved every 2 s, not Mosquitto's 30 min nor
         # our old 30 s: a broker killed (SIGKILL, OOM) and restarted by the hub loses at
         # most the last 2 s of them. (Devices republish their retained state anyway.)
-        "autosave_interval 2",
+        f"autosave_interval {AUTOSAVE_S}",
         f"pid_file {accounts.pid_path}",
         f"log_dest file {log}",
         "log_type error",

@@ -10,7 +10,7 @@ bench/restart.py (which prints the figures against the hub's own default poll).
 | broker | the trainee's client gets the lab's telemetry again |
 | fleet | the control API lists the trainee's lab again and its devices publish |
 | progress | ``/services/progress/api/health`` answers 200 through the hub's proxy |
-| grader | a new grader process has run for a second (it has no port) |
+| grader | a new grader process, started by the hub, has run for a second (it has no port) |
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -117,18 +118,30 @@ def wait(condition, what: str, timeout: float) -> float:
     raise AssertionError(f"{what}: not within {timeout} s")
 
 
-def kill(stack: Stack, name: str) -> tuple[float, set[int]]:
-    """SIGKILL every process of managed service `name`; the moment and their pids."""
+def parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def kill(stack: Stack, name: str) -> tuple[float, set[int], set[int]]:
+    """SIGKILL every process of managed service `name` (its children carry its name too);
+    the moment, their pids, and the pid of what started the service (the hub)."""
     pids = set(stack.processes(JUPYTERHUB_SERVICE_NAME=name))
     assert pids, f"service {name} is not running"
+    supervisor = {parent(pid) for pid in pids} - pids - {None}
+    assert len(supervisor) == 1, f"service {name}: no one process started it: {supervisor}"
     killed_at = time.monotonic()
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
-    return killed_at, pids
+    return killed_at, pids, {p for p in supervisor if p is not None}
 
 
-def restarted(stack: Stack, name: str, old: set[int]) -> bool:
-    pids = set(stack.processes(JUPYTERHUB_SERVICE_NAME=name))
+def restarted(stack: Stack, name: str, old: set[int], supervisor: set[int]) -> bool:
+    """A new process of the service, started by the hub (not a child of the old one)."""
+    pids = {pid for pid in stack.processes(JUPYTERHUB_SERVICE_NAME=name)
+            if parent(pid) in supervisor}
     return bool(pids) and not pids & old
 
 
@@ -136,12 +149,13 @@ def measure(stack: Stack, name: str, observer: Observer, fleet: httpx.Client,
             timeout: float = 60, during: Callable[[], None] | None = None) -> float:
     """Seconds from a SIGKILL of service `name` until it serves again; `during` is done
     right after the kill, while the service is down."""
-    killed_at, old = kill(stack, name)
+    killed_at, old, supervisor = kill(stack, name)
     if during is not None:
         during()
-    wait(lambda: restarted(stack, name, old), f"{name} restarted", timeout)
+    wait(lambda: restarted(stack, name, old, supervisor), f"{name} restarted", timeout)
     if name == "broker":
-        back = wait(lambda: observer.telemetry_since(killed_at) and restarted(stack, name, old),
+        back = wait(lambda: observer.telemetry_since(killed_at)
+                    and restarted(stack, name, old, supervisor),
                     "telemetry after the broker's restart", timeout)
     elif name == "fleet":
         back = wait(lambda: fleet.get(f"/trainees/{TRAINEE}/labs/{LAB}").status_code == 200
@@ -152,8 +166,8 @@ def measure(stack: Stack, name: str, observer: Observer, fleet: httpx.Client,
                                       timeout=2).status_code == 200,
                     "the progress service's health", timeout)
     else:
-        started = wait(lambda: restarted(stack, name, old), "a new grader", timeout)
+        started = wait(lambda: restarted(stack, name, old, supervisor), "a new grader", timeout)
         time.sleep(1.0)
-        assert restarted(stack, name, old), "the new grader did not stay up"
+        assert restarted(stack, name, old, supervisor), "the new grader did not stay up"
         back = started
     return back - killed_at

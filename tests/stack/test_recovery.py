@@ -24,6 +24,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from senlab.broker import BrokerAccounts
+from senlab.broker.config import AUTOSAVE_S
 from senlab.settings import Settings
 from tests.stack.fuzz import FIGURES
 from tests.stack.harness import Stack, running_stack
@@ -53,6 +54,9 @@ def test_each_service_killed_during_a_lab_serves_again_and_nothing_is_lost(stack
         observer.command("air-1", 1)
         wait(lambda: 1 in observer.replies, "the reply to a ping", 10)
         assert check_passed(fleet, "ping-station")
+        # Sessions reach the broker's file at its next save: a broker killed before that
+        # loses the sessions made since, as the docs say. Wait for two saves.
+        time.sleep(2 * AUTOSAVE_S + 0.5)
         took = {}
         for number, name in enumerate(SERVICES, start=10):
             # Fleet and broker: a command sent while it is down. An unknown action, so

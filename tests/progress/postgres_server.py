@@ -29,6 +29,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Debian always has C.UTF-8; the caller's locale (tests set LANG=en_US.UTF-8) may not be
+# installed, and initdb refuses a locale that is not.
+LOCALE_ENV = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+
+
 def _as_postgres_user(command: list[str]) -> list[str]:
     # initdb and postgres refuse to run as root.
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
@@ -42,14 +47,17 @@ def running_postgres() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     data = folder / "data"
-    subprocess.run(_as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                                      "-U", "postgres", "-E", "UTF8", "--no-sync"]),
-                   check=True, capture_output=True)
+    made = subprocess.run(
+        _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust",
+                           "-U", "postgres", "-E", "UTF8", "--no-sync"]),
+        env={**os.environ, **LOCALE_ENV}, capture_output=True, text=True)
+    if made.returncode != 0:
+        raise RuntimeError(f"initdb failed ({made.returncode}): {made.stderr.strip()}")
     port = free_port()
     server = subprocess.Popen(_as_postgres_user([
         str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder),
         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env={**os.environ, **LOCALE_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     try:
         _wait_ready(url, server)

@@ -1,4 +1,12 @@
-"""The plan's training indicators: loaded from YAML, computed from certificates, projected.
+"""The plan's targets and SenLab's training indicators: loaded from YAML, computed, projected.
+
+The goals file holds three things (``data/goals.yaml``): the plan's own targets (kind
+``plan``, quoted from Kế hoạch 478 with their section; SenLab does not measure them), the
+training indicators SenLab derives from them (kind ``derived``, each with its derivation),
+and the assumptions the derivations rest on, which DOST may change.
+
+Share indicators divide by the registry of parks and enterprises: every one of the
+province's, enrolled or not (``senlab.progress.crud.registry``).
 
 An indicator's actual value at a date counts the certificates issued up to the end of
 that day, each for the enterprise and park its holder worked in when it was issued.
@@ -11,6 +19,7 @@ never above 100 for a percentage.
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,11 +44,55 @@ class Computation(BaseModel):
     course_tags: list[str] = Field(min_length=1)
 
 
-class PeriodTargetSpec(BaseModel):
+class Assumption(BaseModel):
+    """A number a derivation rests on that is not in the plan: DOST may change it."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: float = Field(ge=0)
+    unit: str = Field(min_length=1)
+    wording_vi: str = Field(min_length=1)
+    wording_en: str = Field(min_length=1)
+
+
+class PlanPeriodTarget(BaseModel):
+    """One of the plan's targets for one period, in the plan's own words."""
+
     model_config = ConfigDict(extra="forbid")
     period: str
     deadline: date
+    section: str = Field(min_length=1)
+    relation: Literal["reach", "over", "range"]  # "đạt", "trên", "từ a - b"
     target: float = Field(ge=0)
+    target_from: float | None = Field(default=None, ge=0)  # a range's lower end
+    wording_vi: str = Field(min_length=1)
+
+
+class PlanTarget(BaseModel):
+    """A target of the plan itself (kind ``plan``): SenLab shows it, others report it."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    title_vi: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    targets: list[PlanPeriodTarget] = Field(min_length=1)
+
+
+class PeriodTargetSpec(BaseModel):
+    """A derived indicator's target: a number, or the product of assumptions."""
+
+    model_config = ConfigDict(extra="forbid")
+    period: str
+    deadline: date
+    target: float = Field(default=-1.0)
+    target_from: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PeriodTargetSpec:
+        if bool(self.target_from) == (self.target >= 0):
+            raise ValueError("give either target (a number, at least 0) or target_from "
+                             "(the assumptions whose product it is)")
+        return self
 
 
 class Indicator(BaseModel):
@@ -49,7 +102,9 @@ class Indicator(BaseModel):
     title_en: str = Field(min_length=1)
     section: str = Field(min_length=1)
     unit: str = Field(min_length=1)
+    derived_from: str | None = None  # the id of the plan target it is derived from
     derivation: str = ""
+    derivation_en: str = ""
     computation: Computation
     targets: list[PeriodTargetSpec] = Field(min_length=1)
 
@@ -70,17 +125,46 @@ class Indicator(BaseModel):
 
 class GoalsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    assumptions: dict[str, Assumption] = Field(default_factory=dict)
+    plan_targets: list[PlanTarget] = Field(default_factory=list)
     indicators: list[Indicator] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> GoalsFile:
+        plans = {p.id for p in self.plan_targets}
+        for index, indicator in enumerate(self.indicators):
+            if indicator.derived_from is not None and indicator.derived_from not in plans:
+                raise ValueError(f"indicators.{index}.derived_from: no plan target "
+                                 f"{indicator.derived_from!r}")
+            for t, target in enumerate(indicator.targets):
+                for name in target.target_from:
+                    if name not in self.assumptions:
+                        raise ValueError(f"indicators.{index}.targets.{t}.target_from: no "
+                                         f"assumption {name!r}")
+                if target.target_from:
+                    target.target = math.prod(self.assumptions[n].value
+                                              for n in target.target_from)
+        return self
+
+
+class Goals(list[Indicator]):
+    """The derived indicators, as a list (what the routes and reports iterate), carrying
+    the plan's targets and the assumptions they were loaded with."""
+
+    def __init__(self, goals: GoalsFile):
+        super().__init__(goals.indicators)
+        self.plan_targets: list[PlanTarget] = goals.plan_targets
+        self.assumptions: dict[str, Assumption] = goals.assumptions
 
 
 class GoalsFileError(ValueError):
     """The goals YAML is malformed; the message names the file and the field."""
 
 
-def load_goals(path: Path = SHIPPED_GOALS) -> list[Indicator]:
+def load_goals(path: Path = SHIPPED_GOALS) -> Goals:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return GoalsFile.model_validate(raw).indicators
+        return Goals(GoalsFile.model_validate(raw))
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
@@ -108,7 +192,9 @@ class Filters:
 
 class ProgressFacts:
     """The scope the filters give: the courses per tag, and how many enterprises and
-    parks it holds (the shares' denominators)."""
+    parks it holds (the shares' denominators). These are the registry's: every park and
+    enterprise of the province, whether or not anyone enrolled (until a registry is
+    imported, only the places the roster named)."""
 
     def __init__(self, session: Session, filters: Filters):
         self.session, self.filters = session, filters
@@ -197,15 +283,36 @@ def project(trend: list[tuple[date, float]], deadline: date, *, cap: float | Non
     return round(min(projected, cap) if cap is not None else projected, 2)
 
 
+def denominator(indicator: Indicator, facts: ProgressFacts) -> int | None:
+    """What a share divides by (the registry's enterprises or parks in scope); None for
+    a count."""
+    kind = indicator.computation.kind
+    return None if kind == "certified_trainees" else (
+        facts.park_count if kind == "parks_with_certified" else facts.enterprise_count)
+
+
+def plan_wording(indicator: Indicator, plans: list[PlanTarget], period: str) -> str:
+    """The plan's exact words for the target `indicator` is derived from, in `period`."""
+    plan = next((p for p in plans if p.id == indicator.derived_from), None)
+    if plan is None:
+        return ""
+    return next((t.wording_vi for t in plan.targets if t.period == period), "")
+
+
 def indicator_status(indicator: Indicator, facts: ProgressFacts, as_of: date,
-                     period: str | None) -> schemas.IndicatorStatus:
+                     period: str | None, plans: list[PlanTarget] | None = None
+                     ) -> schemas.IndicatorStatus:
     target = indicator.target_for(as_of, period)
     days = [months_back(as_of, k) for k in range(TREND_MONTHS - 1, -1, -1)]
     trend = list(zip(days, values_at(indicator, facts, days), strict=True))
     projection = project(trend, target.deadline, cap=100.0 if indicator.is_share else None)
     return schemas.IndicatorStatus(
-        id=indicator.id, title_vi=indicator.title_vi, title_en=indicator.title_en,
-        section=indicator.section, unit=indicator.unit,
+        id=indicator.id, kind="derived", title_vi=indicator.title_vi,
+        title_en=indicator.title_en, section=indicator.section, unit=indicator.unit,
+        derivation=indicator.derivation, derivation_en=indicator.derivation_en,
+        derived_from=indicator.derived_from,
+        wording_vi=plan_wording(indicator, plans or [], target.period),
+        target_from=target.target_from, denominator=denominator(indicator, facts),
         computation=f"{indicator.computation.kind}({', '.join(indicator.computation.course_tags)})",
         period=target.period, deadline=target.deadline, target=target.target,
         actual=trend[-1][1], projection=projection, on_track=projection >= target.target,
@@ -218,6 +325,14 @@ def goals_report(session: Session, *, indicators: list[Indicator], as_of: date,
                  period: str | None, filters: Filters) -> schemas.GoalsReport:
     """Every indicator's target, actual value, trend and projection at `as_of`."""
     facts = ProgressFacts(session, filters)
+    plans: list[PlanTarget] = getattr(indicators, "plan_targets", [])
+    assumptions: dict[str, Assumption] = getattr(indicators, "assumptions", {})
     return schemas.GoalsReport(
         as_of=as_of, filters=filters.as_dict(),
-        indicators=[indicator_status(i, facts, as_of, period) for i in indicators])
+        indicators=[indicator_status(i, facts, as_of, period, plans) for i in indicators],
+        plan_targets=[schemas.PlanTargetPublic(
+            id=p.id, kind="plan", title_vi=p.title_vi, title_en=p.title_en, unit=p.unit,
+            targets=[schemas.PlanPeriodTargetPublic(**t.model_dump()) for t in p.targets])
+            for p in plans],
+        assumptions=[schemas.AssumptionPublic(id=name, **a.model_dump())
+                     for name, a in assumptions.items()])

@@ -27,12 +27,31 @@ class Park(Base):
 
 
 class Enterprise(Base):
-    """An enterprise in a park, whose technicians are trained."""
+    """An enterprise in a park, whose technicians are trained: the registry's, enrolled or
+    not (before a registry is imported, the roster's)."""
 
     __tablename__ = "enterprises"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     park_id: Mapped[str] = mapped_column(ForeignKey("parks.id"), index=True)
+    # The enterprise's tax code (mã số thuế), as the Economic Zone Authority lists it.
+    tax_code: Mapped[str | None] = mapped_column(String(14), nullable=True)
+
+
+class RegistryRevision(Base):
+    """One change of the registry of parks and enterprises: a file imported, or one edit.
+
+    Once there is one, the registry is the province's list: the roster may place people
+    only in its enterprises, and the shares divide by it.
+    """
+
+    __tablename__ = "registry_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    made_at: Mapped[datetime]
+    made_by: Mapped[str] = mapped_column(String(100))
+    what: Mapped[str] = mapped_column(String(300))  # the file's name, or the edit
+    parks: Mapped[int] = mapped_column(Integer)  # how many parks and enterprises after it
+    enterprises: Mapped[int] = mapped_column(Integer)
 
 
 class Trainee(Base):

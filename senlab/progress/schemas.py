@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel
 
@@ -145,11 +145,21 @@ class PeriodTarget(BaseModel):
 
 
 class IndicatorStatus(BaseModel):
+    """A training indicator SenLab derives from one of the plan's targets (kind
+    ``derived``): not itself a target of the plan."""
+
     id: str
+    kind: Literal["derived"] = "derived"
     title_vi: str
     title_en: str
     section: str
     unit: str
+    derivation: str = ""  # how it follows from the plan (Vietnamese)
+    derivation_en: str = ""
+    derived_from: str | None = None  # the plan target's id
+    wording_vi: str = ""  # the plan's exact words for that target, in this period
+    target_from: list[str] = []  # the assumptions whose product the target is
+    denominator: int | None = None  # a share's: the registry's enterprises or parks
     computation: str
     period: str
     deadline: date
@@ -161,10 +171,43 @@ class IndicatorStatus(BaseModel):
     targets: list[PeriodTarget]
 
 
+class PlanPeriodTargetPublic(BaseModel):
+    period: str
+    deadline: date
+    section: str
+    relation: Literal["reach", "over", "range"]  # "đạt", "trên" (over), "từ a - b"
+    target: float
+    target_from: float | None  # a range's lower end
+    wording_vi: str  # the plan's exact words
+
+
+class PlanTargetPublic(BaseModel):
+    """A target of Kế hoạch 478 itself (kind ``plan``); SenLab does not measure it."""
+
+    id: str
+    kind: Literal["plan"] = "plan"
+    title_vi: str
+    title_en: str
+    unit: str
+    targets: list[PlanPeriodTargetPublic]
+
+
+class AssumptionPublic(BaseModel):
+    """A number a derived indicator rests on that is not in the plan (DOST may change it)."""
+
+    id: str
+    value: float
+    unit: str
+    wording_vi: str
+    wording_en: str
+
+
 class GoalsReport(BaseModel):
     as_of: date
     filters: dict[str, str | None]
     indicators: list[IndicatorStatus]
+    plan_targets: list[PlanTargetPublic] = []
+    assumptions: list[AssumptionPublic] = []
 
 
 class CertificateVerification(BaseModel):

@@ -68,13 +68,22 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Write the semi-annual (due 20 June) or annual (due 20 November) report."""
     # Imported when the command runs, for the CLI's start-up (openpyxl, reportlab,
     # SQLAlchemy); not a cycle.
+    from senlab.progress.reports.data import PeriodError
+    from senlab.progress.reports.document import DEFAULT_RECIPIENTS, DocumentOptions
     from senlab.progress.reports.render import write_report
 
     _ = tr(args)
+    options = DocumentOptions(number=args.number or "", signer_name=args.signer_name,
+                              signer_title=args.signer_title or "",
+                              recipients=tuple(args.recipient or DEFAULT_RECIPIENTS))
     try:
         with console.status(_("Writing the {period} report ({format})", period=args.period,
                               format=args.format)):
-            out = write_report(settings, args.period, args.format, Path(args.out))
+            out = write_report(settings, args.period, args.format, Path(args.out),
+                               rule=args.rule, options=options)
+    except PeriodError as err:
+        console.print(f"[bold red]senlab report:[/] --{err.parameter}: {err}")
+        return 2
     except ValueError as err:
         console.print(f"[bold red]senlab report:[/] {err}")
         return 2
@@ -97,4 +106,15 @@ def register(commands: argparse._SubParsersAction, _: Translator) -> None:
                         help=_("2026H1 (semi-annual) or 2026 (annual)"))
     report.add_argument("--format", required=True, choices=["xlsx", "pdf", "csv"])
     report.add_argument("--out", required=True)
+    report.add_argument("--rule", choices=["nd09", "kh478"],
+                        help=_("the period's dates: nd09 (Decree 09/2019, Article 12: "
+                               "15/12-14/6 and 15/12-14/12, the default) or kh478 (the "
+                               "plan's report dates 20/6 and 20/11)"))
+    report.add_argument("--number", help=_("the document's number (e.g. 12 for "
+                                           "12/BC-SKHCN); blank if not given"))
+    report.add_argument("--signer-name", help=_("the signer's name; the name on the signing "
+                                                "certificate if not given"))
+    report.add_argument("--signer-title", help=_("the signer's title, e.g. KT. GIÁM ĐỐC"))
+    report.add_argument("--recipient", action="append",
+                        help=_("a recipient (Nơi nhận); repeat for each"))
     report.set_defaults(func=cmd_report)

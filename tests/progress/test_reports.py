@@ -15,21 +15,24 @@ from tests.progress.conftest import ADMIN, course_event, event, post_events
 from tests.progress.world import build_world
 
 
-def test_the_semi_annual_period_ends_on_20_june():
+def test_the_semi_annual_period_is_six_months_to_14_june():
+    # Decree 09/2019/NĐ-CP, Article 12: 15/12 of the year before to 14/6.
     period = parse_period("2026H1")
-    assert (period.start, period.end) == (date(2025, 11, 21), date(2026, 6, 20))
+    assert (period.start, period.end, period.cutoff) == (
+        date(2025, 12, 15), date(2026, 6, 14), date(2026, 6, 14))
     assert period.kind_vi == "Báo cáo 6 tháng"
 
 
-def test_the_annual_period_ends_on_20_november():
+def test_the_annual_period_is_twelve_months_to_14_december():
     period = parse_period("2026")
-    assert (period.start, period.end) == (date(2025, 11, 21), date(2026, 11, 20))
+    assert (period.start, period.end) == (date(2025, 12, 15), date(2026, 12, 14))
 
 
-@pytest.mark.parametrize("text", ["2026H2", "26", "2026-H1", ""])
+@pytest.mark.parametrize("text", ["2026H2", "26", "2026-H1", "", " 2026"])
 def test_a_malformed_period_is_refused_naming_it(text):
-    with pytest.raises(PeriodError, match=repr(text)):
+    with pytest.raises(PeriodError, match=repr(text)) as refused:
         parse_period(text)
+    assert refused.value.parameter == "period"
 
 
 @pytest.fixture
@@ -44,8 +47,14 @@ def rows_of(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def find_row(rows: list[list], first: str) -> list:
-    return next(row for row in rows if row and row[0] == first)
+def find_row(rows: list[list], name: str) -> list:
+    """The table's row whose name (its second column, after STT) is `name`."""
+    return next(row for row in rows if len(row) > 1 and row[1] == name)
+
+
+SHARE = ("Tỷ lệ doanh nghiệp trong KCN, CCN có ít nhất một kỹ thuật viên được chứng nhận "
+         "vận hành 5G/IoT")
+COUNT = "Số kỹ thuật viên được chứng nhận vận hành 5G, IoT"
 
 
 def test_the_xlsx_report_has_the_indicators_parks_and_courses(settings, reported, tmp_path):
@@ -53,35 +62,36 @@ def test_the_xlsx_report_has_the_indicators_parks_and_courses(settings, reported
     book = load_workbook(out)
     assert book.sheetnames == ["Chỉ tiêu", "Theo KCN-CCN", "Theo khóa học"]
     indicators = rows_of(book["Chỉ tiêu"])
-    assert indicators[0][0].startswith("BÁO CÁO KẾT QUẢ ĐÀO TẠO")
-    assert "từ 21/11/2025 đến 20/06/2026" in indicators[2][0]
+    assert indicators[0][0] == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    assert indicators[3][0].startswith("BÁO CÁO Kết quả đào tạo")
+    assert "từ ngày 15/12/2025 đến ngày 14/06/2026" in indicators[4][0]
     # One certified enterprise (E1, by an) of two: 50 %; target 30 % for 2025-2027.
-    share = find_row(indicators, "enterprises-5g-technician")
-    assert share[4:7] == ["2025-2027", 30, 50]
-    assert find_row(indicators, "certified-technicians")[6] == 1
+    share = find_row(indicators, SHARE)
+    assert share[0] == 1 and share[5:8] == ["2025-2027", 30, 50]
+    assert find_row(indicators, COUNT)[7] == 1
     assert len(book["Chỉ tiêu"]._charts) == 1
     parks = rows_of(book["Theo KCN-CCN"])
-    # park, name, kind, enterprises, certified enterprises, trainees, enrolled, completed, certs
-    assert find_row(parks, "KCN-SD") == ["KCN-SD", "KCN Sa Đéc", "KCN", 1, 1, 1, 1, 1, 1]
-    assert find_row(parks, "CCN-TB") == ["CCN-TB", "CCN Tân Bình", "CCN", 1, 0, 1, 2, 0, 0]
+    # STT, name, kind, enterprises, certified enterprises, trainees, enrolled, completed, certs
+    assert find_row(parks, "KCN Sa Đéc")[2:] == ["KCN", 1, 1, 1, 1, 1, 1]
+    assert find_row(parks, "CCN Tân Bình")[2:] == ["CCN", 1, 0, 1, 2, 0, 0]
     courses = rows_of(book["Theo khóa học"])
-    assert find_row(courses, "5g201")[2:] == [1, 0, 0, 0]
+    assert find_row(courses, "5G201")[2:] == [1, 0, 0, 0]
 
 
 def test_the_annual_report_counts_what_happened_after_june(settings, reported, tmp_path):
     out = write_report(settings, "2026", "xlsx", tmp_path / "r.xlsx")
     book = load_workbook(out)
     parks = rows_of(book["Theo KCN-CCN"])
-    assert find_row(parks, "CCN-TB")[4:] == [1, 1, 2, 1, 1]
-    assert find_row(rows_of(book["Theo khóa học"]), "5g201")[2:] == [1, 0, 0, 1]
-    assert find_row(rows_of(book["Chỉ tiêu"]), "enterprises-5g-technician")[6] == 100
+    assert find_row(parks, "CCN Tân Bình")[4:] == [1, 1, 2, 1, 1]
+    assert find_row(rows_of(book["Theo khóa học"]), "5G201")[2:] == [1, 0, 0, 1]
+    assert find_row(rows_of(book["Chỉ tiêu"]), SHARE)[7] == 100
 
 
 def test_the_csv_report_is_utf8_with_the_same_tables(settings, reported, tmp_path):
     out = write_report(settings, "2026H1", "csv", tmp_path / "r.csv")
     text = out.read_bytes().decode("utf-8-sig")
-    assert "II. Theo khu, cụm công nghiệp" in text
-    assert "KCN-SD,KCN Sa Đéc,KCN,1,1,1,1,1,1" in text
+    assert "II. Theo khu công nghiệp, cụm công nghiệp" in text
+    assert "2,KCN Sa Đéc,KCN,1,1,1,1,1,1" in text  # after CCN Tân Bình
 
 
 def test_the_pdf_report_is_a_pdf(settings, reported, tmp_path):
@@ -110,6 +120,6 @@ def test_the_dashboard_download_is_the_same_report(api, reported):
     response = api(ADMIN, "GET", "/api/reports/2026H1", params={"format": "xlsx"})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert find_row(rows_of(book["Theo KCN-CCN"]), "KCN-SD")[3:] == [1, 1, 1, 1, 1, 1]
+    assert find_row(rows_of(book["Theo KCN-CCN"]), "KCN Sa Đéc")[3:] == [1, 1, 1, 1, 1, 1]
     bad = api(ADMIN, "GET", "/api/reports/2026Q3", params={"format": "xlsx"})
     assert bad.status_code == 422 and "2026Q3" in bad.text

@@ -21,6 +21,7 @@ from senlab.progress.deps import (
 from senlab.progress.errors import invalid, refusals
 from senlab.progress.goals import Filters
 from senlab.progress.reports.data import PeriodError
+from senlab.progress.reports.document import DocumentOptions
 from senlab.progress.reports.render import render_report
 
 router = APIRouter()
@@ -82,13 +83,24 @@ async def oauth_callback(request: Request, code: str = "", state: str = "") -> R
 def report(period: ReportPeriodPath, identity: CurrentIdentity, session: SessionDep,
            settings: SettingsDep,
            indicators: IndicatorsDep,
-           format: Annotated[Literal["xlsx", "pdf", "csv"], Query()] = "xlsx") -> Response:
-    """The semi-annual (2026H1) or annual (2026) report, for DOST and admins."""
+           format: Annotated[Literal["xlsx", "pdf", "csv"], Query()] = "xlsx",
+           rule: Annotated[Literal["nd09", "kh478"] | None, Query(
+               description="The period's dates: nd09 (Decree 09/2019/NĐ-CP, Article 12: "
+               "15/12-14/06 and 15/12-14/12) or kh478 (Plan 478, VI.6: 20/06 and 20/11); "
+               "SENLAB_REPORT_RULE, else nd09, if unset.")] = None,
+           number: Annotated[str | None, Query(
+               pattern=r"^[0-9]{1,6}$",
+               description="The document's number (12 for 12/BC-SKHCN); blank if unset.")]
+           = None) -> Response:
+    """The semi-annual (2026H1) or annual (2026) report of 2025-2030, for DOST and admins:
+    an administrative document with its period and data cut-off."""
     access.require_province_reader(identity, "download reports (DOST and admins only)")
     try:
         content = render_report(session, indicators=indicators, period=period, fmt=format,
-                                settings=settings)
+                                settings=settings, rule=rule,
+                                options=DocumentOptions(number=number or ""))
     except PeriodError as error:
-        raise invalid("path", "period", str(error), period) from error
+        raise invalid("path" if error.parameter == "period" else "query", error.parameter,
+                      str(error), period if error.parameter == "period" else rule) from error
     return Response(content, media_type=MEDIA[format], headers={
         "Content-Disposition": f'attachment; filename="senlab-bao-cao-{period}.{format}"'})

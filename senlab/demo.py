@@ -1,9 +1,10 @@
 """Demo data: the demo province a year into the plan, built from SenLab's real content.
 
 ``load_demo(settings)`` writes it into the progress database through the same paths real
-data takes. Its parks and enterprises are the demo cohort's (``senlab/data/
-demo_cohort.yaml``, the one list of them), its courses and assignments are those in
-``courses/``, and its labs and checks are the ones each assignment lists in its
+data takes. Its parks and enterprises are the demo registry's (``senlab/data/
+registry-demo.csv``, the one list of them), imported as ``senlab registry import`` imports
+the Economic Zone Authority's list; some of its enterprises have nobody enrolled. Its
+courses and assignments are those in ``courses/``, and its labs and checks are the ones each assignment lists in its
 course.yaml, checked against ``labs/<lab>/lab.yaml``. Its events are built by
 ``senlab.events``; each course is announced with the same rule the publisher sends
 (``senlab.courses.labs.completion_rule``). Seeded, so every run gives the same figures.
@@ -20,9 +21,10 @@ from sqlalchemy import func, select
 from senlab import events
 from senlab.courses import Course, course_folder, list_courses
 from senlab.courses.labs import completion_rule
-from senlab.hub.cohort import Cohort, demo_cohort
+from senlab.hub.cohort import DEMO_REGISTRY, Cohort, demo_cohort, demo_registry_bytes
 from senlab.progress import db
 from senlab.progress.crud import organisations as orgs
+from senlab.progress.crud import registry
 from senlab.progress.crud.ingest import ingest_batch
 from senlab.progress.models import Trainee
 from senlab.settings import Settings
@@ -78,13 +80,9 @@ def load_demo(settings: Settings, *, seed: int = 478) -> int:
         with db.session_scope(db.session_factory(engine)) as session:
             if session.scalar(select(func.count()).select_from(Trainee)):
                 return 0
-            for park in cohort.parks:
-                orgs.upsert_park(session, park_id=park.id, name=park.name, kind=park.kind)
-            session.flush()
-            for enterprise in cohort.enterprises:
-                orgs.upsert_enterprise(session, enterprise_id=enterprise.id,
-                                       park_id=enterprise.park, name=enterprise.name)
-            session.flush()
+            registry.import_registry(
+                session, source=DEMO_REGISTRY, made_by="demo",
+                registry=registry.parse_registry(DEMO_REGISTRY, demo_registry_bytes()))
             people = demo_people(rng, cohort)
             for username, full_name, enterprise_id in people:
                 orgs.upsert_trainee(session, username=username, full_name=full_name,

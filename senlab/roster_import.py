@@ -4,7 +4,9 @@
 checks the whole file first (``senlab.roster``): a bad row is reported with its row number
 and field, and nothing is imported. Then the hub's users and groups are made through its
 API (``senlab.hub.roster``), and the progress database is written in one transaction
-(``senlab.progress.crud.roster``). Importing again changes nothing. ``senlab up --demo``
+(``senlab.progress.crud.roster``). Once the registry of parks and enterprises exists, every
+trainee and manager must work at one of its enterprises: that is checked against the
+database before the hub is touched. Importing again changes nothing. ``senlab up --demo``
 imports the demo cohort this way, without the hub, whose own seeding makes its users.
 """
 
@@ -16,7 +18,7 @@ from pathlib import Path
 from senlab.hub.accounts import AccountClash, SystemAccounts, local_accounts
 from senlab.hub.roster import HubClient, sync_hub
 from senlab.progress import db
-from senlab.progress.crud.roster import write_roster
+from senlab.progress.crud.roster import registry_problems, write_roster
 from senlab.roster import ROLES, RosterError, RosterRow, parse_roster
 from senlab.settings import Settings
 
@@ -65,12 +67,17 @@ def import_roster(settings: Settings, path: Path, hub_client: HubClient | None
     """
     rows = parse_roster(Path(path))
     refuse_foreign_accounts(Path(path), rows, local_accounts(settings.home))
-    created = sync_hub(hub_client, rows) if hub_client is not None else 0
     engine = db.make_engine(settings.db_url)
     try:
         db.migrate(engine)
-        with db.session_scope(db.session_factory(engine)) as session:
-            write_roster(session, rows=rows)
+        sessions = db.session_factory(engine)
+        with db.session_scope(sessions) as session:
+            problems = registry_problems(session, rows=rows)
+        if problems:
+            raise RosterError(Path(path), problems)
+        created = sync_hub(hub_client, rows) if hub_client is not None else 0
+        with db.session_scope(sessions) as session:
+            write_roster(session, rows=rows, path=Path(path))
     finally:
         engine.dispose()
     return summary_of(rows, created)

@@ -70,5 +70,6 @@ def test_the_report_counts_the_cohorts_parks(settings, cohort, tmp_path):
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     start = rows.index(PARK_HEADER) + 1
     parks = rows[start:rows.index([], start)]
-    assert sorted(row[0] for row in parks) == sorted(park.id for park in cohort.parks)
+    # The report names parks (not ids), numbered from 1.
+    assert sorted(row[1] for row in parks) == sorted(park.name for park in cohort.parks)
     assert len({row[1] for row in parks}) == len(parks) == len(cohort.parks)

@@ -232,7 +232,7 @@ def import_registry(session: Session, *, source: str, registry: RegistryFile, ma
     """Replace the registry with `registry` in the caller's transaction, or refuse it whole:
     a park or enterprise it leaves out where someone works is a RegistryError."""
     people = _people_by_enterprise(session)
-    existing = dict(session.execute(select(Enterprise.id, Enterprise.park_id)).tuples())
+    existing = dict(session.execute(select(Enterprise.id, Enterprise.park_id)).all())
     listed = {row.enterprise_id for row in registry.enterprises}
     kept = sorted(e for e in existing if e not in listed and people.get(e))
     if kept:
@@ -365,7 +365,7 @@ def registry_listing(session: Session) -> list[tuple[Park, list[tuple[Enterprise
     """Every park with its enterprises and how many trainees each has."""
     trainees = dict(session.execute(select(Trainee.enterprise_id, func.count())
                                     .where(Trainee.enterprise_id.is_not(None))
-                                    .group_by(Trainee.enterprise_id)).tuples())
+                                    .group_by(Trainee.enterprise_id)).all())
     by_park: dict[str, list[tuple[Enterprise, int]]] = {}
     for enterprise in session.scalars(select(Enterprise).order_by(Enterprise.id)):
         by_park.setdefault(enterprise.park_id, []).append(

@@ -1,4 +1,4 @@
-"""The `senlab` command: `senlab up | device … | roster … | report … | grade … | course …`.
+"""The `senlab` command: `senlab up | device … | roster … | registry … | report … | grade …`.
 
 Each subcommand is a small function that parses nothing itself: argparse hands it the
 parsed arguments and the settings, and it calls into the package that does the work.
@@ -21,7 +21,7 @@ from rich.table import Table
 from senlab.broker import BrokerAccounts, Credentials, InvalidAccountName
 from senlab.broker.accounts import UnknownAccount
 from senlab.broker.tls import client_cafile
-from senlab.commands import accounts, courses, progress, role_label, tr, verify
+from senlab.commands import accounts, courses, progress, registry, role_label, tr, verify
 from senlab.hub.cohort import demo_cohort
 from senlab.hub.config import ADMIN_USER
 from senlab.i18n import N_, OFFERED, LanguageError, Translator, resolve, translator
@@ -189,6 +189,7 @@ def build_parser(_: Translator | None = None) -> argparse.ArgumentParser:
     accounts.register(commands, _)
     courses.register(commands, _)
     progress.register(commands, _)
+    registry.register(commands, _)
     verify.register(commands, _)
     return parser
 

@@ -5,9 +5,10 @@ data takes. Its parks and enterprises are the demo registry's (``senlab/data/
 registry-demo.csv``, the one list of them), imported as ``senlab registry import`` imports
 the Economic Zone Authority's list; some of its enterprises have nobody enrolled. Its
 courses and assignments are those in ``courses/``, and its labs and checks are the ones
-each assignment lists in its course.yaml, checked against ``labs/<lab>/lab.yaml``. Its events are built by
-``senlab.events``; each course is announced with the same rule the publisher sends
-(``senlab.courses.labs.completion_rule``). Seeded, so every run gives the same figures.
+each assignment lists in its course.yaml, checked against ``labs/<lab>/lab.yaml``. Its
+events are built by ``senlab.events``; each course is announced with the same rule the
+publisher sends (``senlab.courses.labs.completion_rule``). Seeded, so every run gives the
+same figures.
 """
 
 from __future__ import annotations

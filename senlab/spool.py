@@ -46,9 +46,9 @@ from senlab.settings import Settings
 log = logging.getLogger("senlab.spool")
 
 Event = dict[str, Any]
-# Stale temporary files are what a crash in the middle of `add` left: never acknowledged
-# to the producer, so never counted as spooled.
-STALE_TEMPORARY_S = 600.0
+# A temporary file older than this is what a crash in the middle of `add` left (a write
+# takes milliseconds): a whole batch in it is put in place and sent, a partial one removed.
+STALE_TEMPORARY_S = 60.0
 
 
 class Undelivered(RuntimeError):
@@ -166,7 +166,7 @@ class Spool:
             if not mine:
                 delivery.pending = len(self.files())
                 return delivery
-            self._remove_stale_temporaries()
+            self._recover_temporaries()
             files = self.files()
             while files:
                 group, files = self._group(files)
@@ -241,13 +241,32 @@ class Spool:
         finally:
             os.close(fd)  # closing releases the lock
 
-    def _remove_stale_temporaries(self) -> None:
+    def _recover_temporaries(self) -> None:
+        """A stale temporary file is a batch a crash left between writing and renaming it.
+        If the whole batch is in it, it takes its place among the pending files (its
+        timestamp keeps it in order) and is sent like the others: its producer was never
+        told it was kept, and the service stores each event id once, so sending it loses
+        nothing and stores nothing twice. A partial one is removed."""
         if not self.pending_dir.is_dir():
             return
         for path in self.pending_dir.glob(".tmp-*"):
             with contextlib.suppress(FileNotFoundError):
-                if time.time() - path.stat().st_mtime > STALE_TEMPORARY_S:
+                if time.time() - path.stat().st_mtime <= STALE_TEMPORARY_S:
+                    continue  # a writer may still be at it
+                try:
+                    events = json.loads(path.read_text(encoding="utf-8"))["events"]
+                    whole = isinstance(events, list) and all(isinstance(e, dict) for e in events)
+                except (ValueError, KeyError, TypeError):
+                    whole = False
+                if whole:
+                    target = path.with_name(path.name.removeprefix(".tmp-"))
+                    log.warning("spool: %s was left by a crash before it was renamed; its "
+                                "%d event(s) are sent as %s", path, len(events), target.name)
+                    path.replace(target)
+                else:
+                    log.warning("spool: %s was left half-written by a crash; removed", path)
                     path.unlink()
+        _fsync_folder(self.pending_dir)
 
 
 def _refused_whole(events: list[Event], reason: str) -> BatchResult:

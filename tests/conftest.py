@@ -1,5 +1,7 @@
 """Fixtures any package's tests may take: the progress database on SQLite and on PostgreSQL,
-and SenLab's messages in English unless a test chooses a language itself.
+and SenLab's messages in English unless a test chooses a language itself. Also the run's
+shape under pytest-xdist (``make test`` runs on several workers): which tests must run one
+at a time, and the figures each worker measured, printed once at the end.
 
 A test that takes ``database_url`` or ``settings`` runs once on SQLite and once on a
 throwaway PostgreSQL server (that run is marked ``postgres``).
@@ -8,15 +10,56 @@ throwaway PostgreSQL server (that run is marked ``postgres``).
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from senlab.settings import Settings
+from tests.figures import FIGURES
 from tests.progress.postgres_server import new_database, running_postgres
 
 _database_numbers = itertools.count()
+
+# Rich wraps what the CLI prints at the console's width, 80 columns when output is captured;
+# a message that names a file under pytest-xdist's longer temporary paths would be cut
+# where a test looks for it. Tests read the CLI's words unwrapped.
+os.environ["COLUMNS"] = "160"
+
+# Tests that run a hub as root make the demo users' system accounts (trainee1, …), and a
+# stack's teardown (`senlab accounts remove --all`) removes every SenLab account on the
+# machine. These run one after another on one worker (xdist's "loadgroup" distribution).
+MACHINE_ACCOUNTS = ("tests/stack/", "tests/hub/test_accounts_system.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        if where.startswith(MACHINE_ACCOUNTS):
+            item.add_marker(pytest.mark.xdist_group("machine-accounts"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its figures go to the controller
+        workeroutput["figures"] = session.config.stash.get(FIGURES, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    figures = getattr(node, "workeroutput", {}).get("figures", [])
+    node.config.stash.setdefault(FIGURES, []).extend(figures)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """The figures the tests measured, after the results."""
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,14 @@ import random
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
 from senlab.events import BatchResult, lab_check
 from senlab.settings import Settings
 from senlab.spool import (
+    STALE_TEMPORARY_S,
     Backoff,
     BatchRefused,
     HttpPoster,
@@ -141,15 +143,38 @@ def test_a_second_deliverer_of_the_same_spool_waits_its_turn(tmp_path):
     assert spool.pending() == []
 
 
-def test_a_temporary_file_a_crash_left_is_removed_once_stale(tmp_path):
-    spool = Spool(tmp_path)
+def left_by_a_crash(spool: Spool, name: str, text: str, age_s: float) -> Path:
+    spool.pending_dir.mkdir(parents=True, exist_ok=True)
+    path = spool.pending_dir / f".tmp-{name}"
+    path.write_text(text)
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    return path
+
+
+def test_a_whole_batch_a_crash_left_unrenamed_is_sent_in_its_turn_once_stale(tmp_path):
+    spool, posted = Spool(tmp_path), []
     spool.add(events(1))
-    stale = spool.pending_dir / ".tmp-crashed"
-    stale.write_text("{")
-    old = time.time() - 3600
-    os.utime(stale, (old, old))
-    spool.deliver(accepting())
-    assert not stale.exists()
+    crashed = events(2, trainee="binh")
+    # named as `add` names it: older than the batch spooled since, so sent first
+    left = left_by_a_crash(spool, "00000000000000000001-aa.json",
+                           json.dumps({"events": crashed}), age_s=STALE_TEMPORARY_S + 1)
+    spool.deliver(accepting(posted))
+    assert not left.exists() and spool.pending() == []
+    assert [e["id"] for e in posted[0][:2]] == [e["id"] for e in crashed]
+    assert len(posted[0]) == 3
+
+
+def test_a_half_written_temporary_is_removed_once_stale_and_a_fresh_one_left_alone(tmp_path):
+    spool, posted = Spool(tmp_path), []
+    spool.add(events(1))
+    half = left_by_a_crash(spool, "1-half.json", '{"events": [{"id"', STALE_TEMPORARY_S + 1)
+    fresh = left_by_a_crash(spool, "2-fresh.json", json.dumps({"events": events(1, "chi")}),
+                            age_s=1)
+    spool.deliver(accepting(posted))
+    assert not half.exists()
+    assert fresh.exists(), "a writer may still be renaming it"
+    assert len(posted) == 1 and len(posted[0]) == 1
 
 
 def test_a_batch_size_outside_the_services_limit_is_refused(tmp_path):

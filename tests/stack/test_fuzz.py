@@ -22,7 +22,8 @@ from lab_devices.labs.labfile import load_labs
 from senlab import events
 from senlab.courses import list_courses
 from senlab.hub.cohort import demo_cohort
-from tests.stack.fuzz import FIGURES, FuzzRun, Target, binding, budget, run_schemathesis
+from tests.figures import record
+from tests.stack.fuzz import FuzzRun, Target, binding, budget, run_schemathesis
 from tests.stack.harness import REPO, Stack, running_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
@@ -112,10 +113,10 @@ def figures(request) -> Iterator[list[FuzzRun]]:
     runs: list[FuzzRun] = []
     started = time.monotonic()
     yield runs
-    printed = request.config.stash.setdefault(FIGURES, [])
-    printed.append(f"fuzz (seed fixed, {budget()} examples per operation and phase), "
-                   f"{time.monotonic() - started:.0f} s from the first run to the last:")
-    printed.extend(f"  {run.summary()}" for run in runs)
+    record(request.config,
+           f"fuzz (seed fixed, {budget()} examples per operation and phase), "
+           f"{time.monotonic() - started:.0f} s from the first run to the last:",
+           *(f"  {run.summary()}" for run in runs))
 
 
 def progress_target(known: dict[str, list[str]], token: str) -> Target:

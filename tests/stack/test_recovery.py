@@ -12,7 +12,6 @@ own 30 s poll).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -26,7 +25,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from senlab.broker import BrokerAccounts
 from senlab.broker.config import AUTOSAVE_S
 from senlab.settings import Settings
-from tests.stack.fuzz import FIGURES
+from senlab.spool import Spool, spool_folder
+from tests.figures import record
 from tests.stack.harness import Stack, running_stack
 from tests.stack.recovery import LAB, SERVICES, TRAINEE, fleet_api, measure, observe, wait
 from tests.stack.test_courses import fetch_and_submit, server_client
@@ -81,23 +81,25 @@ def test_each_service_killed_during_a_lab_serves_again_and_nothing_is_lost(stack
     finally:
         observer.close()
         fleet.close()
-    request.config.stash.setdefault(FIGURES, []).append(
-        "serving again after SIGKILL during a lab: "
-        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in took.items()))
+    record(request.config, "serving again after SIGKILL during a lab: "
+           + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in took.items()))
     for name, seconds in took.items():
         assert seconds < 30, f"{name} took {seconds:.1f} s to serve again"
 
 
 def pending_events(stack: Stack, producer: str) -> list[dict]:
-    folder = stack.home / "spool" / producer / "pending"
-    return [event for path in sorted(folder.glob("*.json"))
-            for event in json.loads(path.read_text())["events"]]
+    """What `producer`'s spool holds, as the spool itself counts it."""
+    return Spool(spool_folder(stack.home, producer)).pending()
 
 
-def stored(stack: Stack) -> dict[str, str]:
-    """The progress service's event log: id → type."""
+def stored(stack: Stack, trainee: str) -> dict[str, str]:
+    """The progress service's event log for `trainee`: id → type. (An earlier test's
+    events, such as a batch its SIGKILL left unrenamed and the spool sends later, are
+    another trainee's.)"""
     with sqlite3.connect(stack.home / "progress.sqlite") as db:
-        return dict(db.execute("SELECT id, type FROM events"))
+        return {id_: type_ for id_, type_, trainee_ in db.execute(
+            "SELECT id, type, json_extract(data, '$.trainee') FROM events")
+            if trainee_ == trainee}
 
 
 def test_a_minute_without_the_progress_service_loses_nothing_and_stores_nothing_twice(
@@ -106,7 +108,7 @@ def test_a_minute_without_the_progress_service_loses_nothing_and_stores_nothing_
     api, _env = server_client(stack, trainee)  # logged in and spawned before the outage
     fleet = fleet_api(stack)
     settings = Settings(home=stack.home, mqtt_port=stack.ports["MQTT_PORT"])
-    before = stored(stack)
+    before = stored(stack, trainee)
     frozen = stack.processes(JUPYTERHUB_SERVICE_NAME="progress")
     for pid in frozen:  # alive but silent: the hub does not restart it, nobody gets answers
         os.kill(pid, signal.SIGSTOP)
@@ -130,7 +132,9 @@ def test_a_minute_without_the_progress_service_loses_nothing_and_stores_nothing_
                          for e in pending_events(stack, "grader")),
              "the grade in the grader's spool", 55)
         time.sleep(max(0.0, stopped_at + 60 - time.monotonic()))
-        waiting = {producer: pending_events(stack, producer) for producer in ("fleet", "grader")}
+        waiting = {producer: [e for e in pending_events(stack, producer)
+                              if e["data"].get("trainee") == trainee]
+                   for producer in ("fleet", "grader")}
     finally:
         for pid in frozen:
             os.kill(pid, signal.SIGCONT)
@@ -146,7 +150,7 @@ def test_a_minute_without_the_progress_service_loses_nothing_and_stores_nothing_
                              f" s after the service answered: {left}; the hub's log says:\n"
                              + "\n".join(spool_lines)) from None
     delivered_at = time.monotonic()
-    after = stored(stack)
+    after = stored(stack, trainee)
     sent = [event for events in waiting.values() for event in events]
     ids = {event["id"] for event in sent}
     assert len(ids) == len(sent), "an event waited twice in the spools"
@@ -156,7 +160,7 @@ def test_a_minute_without_the_progress_service_loses_nothing_and_stores_nothing_
     grades = [i for i in new if after[i] == "grade.recorded"]
     assert len(grades) == 1
     counts = {p: len(events) for p, events in waiting.items()}
-    request.config.stash.setdefault(FIGURES, []).append(
-        f"progress service silent {outage:.0f} s: {len(sent)} events spooled "
-        f"(fleet {counts['fleet']}, grader {counts['grader']}), {len(new)} stored once each, "
-        f"0 lost; spools empty {delivered_at - stopped_at - outage:.1f} s after it answered")
+    record(request.config,
+           f"progress service silent {outage:.0f} s: {len(sent)} events spooled "
+           f"(fleet {counts['fleet']}, grader {counts['grader']}), {len(new)} stored once each, "
+           f"0 lost; spools empty {delivered_at - stopped_at - outage:.1f} s after it answered")

@@ -10,6 +10,11 @@ PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v
 STAMP := $(VENV)/.installed
 CHP := node_modules/.bin/configurable-http-proxy
 PYTEST := $(BIN)/pytest
+# Test workers (pytest-xdist): the stack tests wait on servers more than they compute, so
+# three workers keep two cores busy. Tests that make system accounts share one worker
+# (tests/conftest.py).
+WORKERS ?= 3
+PARALLEL := -n $(WORKERS) --dist loadgroup
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: up test test-fast test-integration test-postgres fuzz lint docs bench deps-run deps-test clean
@@ -18,14 +23,14 @@ up: deps-run
 	$(BIN)/senlab up --demo
 
 test: deps-test lint
-	$(PYTEST) -q
+	$(PYTEST) -q $(PARALLEL)
 	$(MAKE) --no-print-directory docs-strict
 
 test-fast: $(STAMP)
-	$(PYTEST) -q -m "not integration and not postgres and not browser"
+	$(PYTEST) -q $(PARALLEL) -m "not integration and not postgres and not browser"
 
 test-integration: deps-test
-	$(PYTEST) -q -m "integration or browser"
+	$(PYTEST) -q $(PARALLEL) -m "integration or browser"
 
 # The fuzz tests (also in `make test`) at ten times their budget, with their figures.
 fuzz: deps-test

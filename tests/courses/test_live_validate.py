@@ -4,6 +4,7 @@ blank that earns a check are named; nothing it started outlives it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -43,18 +44,20 @@ def by_id(cells: list, grade_id: str):  # noqa: ANN201
     return next(c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-def live_processes() -> set[int]:
-    """Processes (a broker, a kernel) whose command line is in a live-validation folder."""
-    found = set()
+def live_processes() -> dict[int, str]:
+    """Processes (a broker, a kernel) whose command line is in a live-validation folder:
+    pid → that folder (another validation, on another test worker, has its own)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            command = (entry / "cmdline").read_bytes()
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if b"/senlab-live-" in command:
-            found.add(int(entry.name))
+        folder = re.search(r"/senlab-live-[^/\x00]+", command)
+        if folder:
+            found[int(entry.name)] = folder.group()
     return found
 
 
@@ -119,15 +122,17 @@ def test_no_broker_or_kernel_outlives_a_failing_validation(
     edit(course, lambda cells: setattr(by_id(cells, "live-interval"), "source",
                                        "### BEGIN SOLUTION\nraise RuntimeError('no')\n"
                                        "### END SOLUTION"))
-    before = live_processes()
-    seen_running: set[int] = set()
+    before = set(live_processes())
+    seen_running: dict[int, str] = {}
 
     def watch(step: str, done: int, total: int) -> None:
         if "solution live" in step and done == total - 1:  # the kernel runs its last cell
-            seen_running.update(live_processes() - before)
+            seen_running.update({pid: folder for pid, folder in live_processes().items()
+                                 if pid not in before})
 
     problems = validate_course(settings, course, live=QUICK, progress=watch)
 
     assert {p.cell for p in problems} == {"live-interval", "check slow-down-air"}
     assert len(seen_running) >= 2  # the broker and the kernel, while they ran
-    assert live_processes() - before == set()
+    ours = set(seen_running.values())
+    assert {pid for pid, folder in live_processes().items() if folder in ours} == set()

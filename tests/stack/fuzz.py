@@ -5,7 +5,10 @@ fuzzing, and the stateful phase along the schema's links) with every check, and 
 JSON report that `run_schemathesis` reads back. Known-good path values (a real course,
 enterprise, certificate code, report period, lab) are schemathesis dictionaries, drawn for
 half the generated values, so operations that look things up reach their logic instead
-of answering 404. A fixed seed makes a run repeatable.
+of answering 404. A fuzz dictionary of edge values (integers beyond 64 bits, path escapes
+that are not UTF-8: `tests.stack.fuzz_hooks`) is mixed into every operation, because a
+generator that keeps to the schema rarely reaches them. A fixed seed makes a run
+repeatable.
 
 The budget is ``EXAMPLES`` test cases per operation and phase, times ``SENLAB_FUZZ_SCALE``
 (``make fuzz`` sets 10).
@@ -22,13 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-# Where the fuzz tests leave their figures for the session's summary (tests/stack/conftest.py).
-FIGURES = pytest.StashKey[list[str]]()
 SEED = 478  # the plan's number: any fixed seed repeats the same run
 EXAMPLES = 12
 SERVER_ERROR = "ST101"
+# The edge values mixed into every run (tests/stack/fuzz_hooks.py), loaded by schemathesis.
+HOOKS = "tests.stack.fuzz_hooks"
+REPO = Path(__file__).resolve().parents[2]
 # Checks that do not apply to these APIs: no operation deletes anything, and ignored_auth
 # needs security schemes, which the schema leaves to the hub's own documentation.
 NOT_APPLICABLE = ("use_after_free", "ensure_resource_availability", "ignored_auth")
@@ -137,7 +139,10 @@ def run_schemathesis(label: str, schema_url: str, folder: Path, target: Target) 
                "--no-color", "run", schema_url, "--workers", "1",
                "--report", "json", "--report-json-path", str(report)]
     started = time.monotonic()
-    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=3600)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=3600)
     seconds = time.monotonic() - started
     if not report.exists():
         raise AssertionError(f"schemathesis wrote no report ({done.returncode}):\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+NBSP = "\u00a0"
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 DEFAULT_GOVERNING_BODY = "UBND TỈNH ĐỒNG THÁP"
 DEFAULT_ISSUER = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
@@ -62,11 +63,17 @@ class Document:
     @property
     def number_line(self) -> str:
         """``Số: 12/BC-SKHCN``, or ``Số:      /BC-SKHCN`` before the clerk numbers it."""
-        return f"Số: {self.number or '     '}/{self.symbol}"
+        return f"Số: {self.number or NBSP * 8}/{self.symbol}"
 
     @property
     def date_line(self) -> str:
         return f"{self.place}, {date_words(self.day)}"
+
+    def signer_title_lines(self) -> list[str]:
+        """``KT. GIÁM ĐỐC|PHÓ GIÁM ĐỐC`` (or a line break): one signing on behalf of the
+        head (ký thay), a line each, in capitals."""
+        parts = self.signer_title.replace("|", "\n").splitlines()
+        return [part.strip().upper() for part in parts if part.strip()]
 
     def recipient_lines(self) -> list[str]:
         """``- UBND Tỉnh (để báo cáo);`` …, the last ending with a full stop."""

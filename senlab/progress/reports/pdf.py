@@ -99,7 +99,7 @@ def _chart(data: ReportData) -> Drawing:
     shares = [(n, i) for n, i in enumerate(data.goals.indicators, start=1) if i.unit == "%"]
     drawing = Drawing(250 * mm, 80 * mm)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 15 * mm, 24 * mm, 190 * mm, 50 * mm
+    chart.x, chart.y, chart.width, chart.height = 15 * mm, 24 * mm, 165 * mm, 50 * mm
     chart.data = [[i.target for _, i in shares], [i.actual for _, i in shares]]
     # The indicators' titles, numbered as in table I, never their ids.
     chart.categoryAxis.categoryNames = [
@@ -111,9 +111,9 @@ def _chart(data: ReportData) -> Drawing:
     chart.valueAxis.labels.fontName = SERIF
     chart.bars[0].fillColor, chart.bars[1].fillColor = TARGET_COLOUR, ACTUAL_COLOUR
     legend = Legend()
-    legend.x, legend.y, legend.fontName = 210 * mm, 70 * mm, SERIF
+    legend.x, legend.y, legend.fontName, legend.fontSize = 186 * mm, 70 * mm, SERIF, 8
     legend.colorNamePairs = [(TARGET_COLOUR, "Mục tiêu (%)"),
-                             (ACTUAL_COLOUR, "Thực hiện (%) đến ngày chốt số liệu")]
+                             (ACTUAL_COLOUR, "Thực hiện đến ngày chốt số liệu (%)")]
     drawing.add(chart)
     drawing.add(legend)
     return drawing
@@ -142,8 +142,8 @@ def _closing(data: ReportData) -> KeepTogether:
     small = _style("recipient", size=10)
     left = [_text("Nơi nhận:", _style("to", SERIF_BOLD_ITALIC, 11)),
             *(_text(line, small) for line in document.recipient_lines())]
-    right = [_text(document.signer_title.upper(), _style("title", SERIF_BOLD, 13,
-                                                         centred=True)),
+    title = _style("title", SERIF_BOLD, 13, centred=True)
+    right = [*(_text(line, title) for line in document.signer_title_lines()),
              _text("(Đã ký số)", _style("signed", SERIF_ITALIC, 10, centred=True)),
              Spacer(1, 14 * mm),
              _text(document.signer_name, _style("name", SERIF_BOLD, 13, centred=True))]
@@ -152,22 +152,32 @@ def _closing(data: ReportData) -> KeepTogether:
     return KeepTogether([Spacer(1, 6 * mm), table])
 
 
+def _page_number(page, doc) -> None:
+    """Decree 30/2020, Appendix I: pages from the second on are numbered, centred on top."""
+    page.saveState()
+    page.setFont(SERIF, 11)
+    width, height = doc.pagesize
+    page.drawCentredString(doc.leftMargin + (width - doc.leftMargin - doc.rightMargin) / 2,
+                           height - 12 * mm, str(doc.page))
+    page.restoreState()
+
+
 def to_pdf(data: ReportData) -> bytes:
     register_serif()
     body = _style("body", size=11)
-    section = _style("section", SERIF_BOLD, 12, spaceBefore=8, spaceAfter=4)
+    section = _style("section", SERIF_BOLD, 12, spaceBefore=8, spaceAfter=4, keepWithNext=1)
     note = _style("note", SERIF_ITALIC, 8.5)
     document = document_of(data)
-    indicator_widths = [w * mm for w in (10, 62, 28, 46, 12, 16, 20, 22, 18, 16)]
+    indicator_widths = [w * mm for w in (11, 55, 26, 43, 14, 22, 20, 22, 18, 16)]
     story = [*_masthead(data), *(_text(line, body) for line in period_lines(data)),
              _text(INDICATOR_TITLE, section),
              _table(INDICATOR_HEADER, indicator_rows(data), indicator_widths),
              *(_text(line, note) for line in indicator_notes(data)),
              Spacer(1, 3 * mm), _chart(data),
              _text(PARK_TITLE, section),
-             _table(PARK_HEADER, park_rows(data), [w * mm for w in (10, 70, 16, *[26] * 6)]),
+             _table(PARK_HEADER, park_rows(data), [w * mm for w in (11, 69, 16, *[26] * 6)]),
              _text(COURSE_TITLE, section),
-             _table(COURSE_HEADER, course_rows(data), [w * mm for w in (10, 120, *[30] * 4)]),
+             _table(COURSE_HEADER, course_rows(data), [w * mm for w in (11, 119, *[30] * 4)]),
              _closing(data)]
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(buffer, pagesize=landscape(A4),
@@ -176,5 +186,5 @@ def to_pdf(data: ReportData) -> bytes:
                             # left 30-35 mm, right 15-20 mm.
                             leftMargin=30 * mm, rightMargin=15 * mm,
                             topMargin=20 * mm, bottomMargin=20 * mm)
-    pdf.build(story)
+    pdf.build(story, onLaterPages=_page_number)
     return buffer.getvalue()

@@ -40,8 +40,10 @@ def indicator_rows(data: ReportData) -> list[list]:
     for n, i in enumerate(data.goals.indicators, start=1):
         note = data.notes.get(i.id)
         kind = KIND_VI.get(note.kind if note else "derived", KIND_VI["derived"])
+        # A count of people is a whole number (GLOSSARY.md): 9,09 people is 9.
+        projection = i.projection if i.unit == "%" else round(i.projection)
         rows.append([n, i.title_vi, kind, i.section, i.unit, i.period, i.target, i.actual,
-                     i.projection, "Có" if i.on_track else "Chưa"])
+                     projection, "Có" if i.on_track else "Chưa"])
     return rows
 
 

@@ -82,7 +82,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             out = write_report(settings, args.period, args.format, Path(args.out),
                                rule=args.rule, options=options)
     except PeriodError as err:
-        console.print(f"[bold red]senlab report:[/] --{err.parameter}: {err}")
+        said = {"malformed": _("{value} is not a report period: write a year (2026) or its "
+                               "first half (2026H1)", value=args.period),
+                "outside": _("{value} is outside Plan 478/KH-UBND, which runs from 2025 to "
+                             "2030", value=args.period)}.get(err.problem, str(err))
+        console.print(f"[bold red]senlab report:[/] --{err.parameter}: {said}")
         return 2
     except ValueError as err:
         console.print(f"[bold red]senlab report:[/] {err}")

@@ -107,7 +107,13 @@ def test_the_command_names_the_parameter_and_writes_nothing(tmp_path, monkeypatc
     out = tmp_path / "r.pdf"
     assert main(["report", "--period", "2031", "--format", "pdf", "--out", str(out)]) == 2
     said = " ".join(capsys.readouterr().out.split())
-    assert "--period: period '2031' is outside Plan 478/KH-UBND, which runs 2025-2030" in said
+    assert "--period: 2031 is outside Plan 478/KH-UBND, which runs from 2025 to 2030" in said
+    assert not out.exists()
+    assert main(["--lang", "vi", "report", "--period", "2026H2", "--format", "pdf",
+                 "--out", str(out)]) == 2
+    said = " ".join(capsys.readouterr().out.split())
+    assert ("--period: 2026H2 không phải là kỳ báo cáo: ghi năm (2026) hoặc 6 tháng đầu năm "
+            "(2026H1)") in said
     assert not out.exists()
     assert main(["report", "--period", "2026", "--rule", "kh478", "--format", "csv",
                  "--out", str(out.with_suffix(".csv"))]) == 0

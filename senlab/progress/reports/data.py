@@ -62,9 +62,10 @@ class PeriodError(ValueError):
     """A report period that is malformed, outside Plan 478's years, or an unknown rule;
     `parameter` names which (``period`` or ``rule``), and so does the message."""
 
-    def __init__(self, parameter: str, message: str) -> None:
+    def __init__(self, parameter: str, message: str, problem: str = "malformed") -> None:
         super().__init__(message)
         self.parameter = parameter
+        self.problem = problem  # "malformed", "outside" (the plan's years) or "unknown"
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def parse_period(text: str, rule: str = DEFAULT_RULE) -> ReportPeriod:
     PeriodError naming ``period`` when it is malformed or outside 2025-2030, naming ``rule``
     when the rule is unknown."""
     if rule not in RULES:
-        raise PeriodError("rule", f"rule {rule!r} must be one of {', '.join(RULES)}")
+        raise PeriodError("rule", f"rule {rule!r} must be one of {', '.join(RULES)}",
+                          "unknown")
     match = PERIOD.match(text)
     if match is None:
         raise PeriodError("period",
@@ -114,7 +116,7 @@ def parse_period(text: str, rule: str = DEFAULT_RULE) -> ReportPeriod:
     year = int(match[1])
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise PeriodError("period", f"period {text!r} is outside Plan 478/KH-UBND, which "
-                          f"runs {FIRST_YEAR}-{LAST_YEAR}")
+                          f"runs {FIRST_YEAR}-{LAST_YEAR}", "outside")
     half = bool(match[2])
     kind = "Báo cáo 6 tháng" if half else "Báo cáo năm"
     if rule == "nd09":

@@ -5,7 +5,13 @@ A report (báo cáo) carries, in this order: the national motto (Quốc hiệu v
 governing body and the issuing body (cơ quan ban hành), the number and symbol (số, ký hiệu:
 ``Số: 12/BC-SKHCN``), the place and date (``Đồng Tháp, ngày 05 tháng 01 năm 2027``: a day
 below 10 and the months 1 and 2 take a leading zero), the type and the summary line (trích
-yếu), the body, the recipients (Nơi nhận) and the signer's title and name.
+yếu), the body, the recipients (Nơi nhận) and the signer's title and name: the main
+components of Article 8 of the decree (as lawnet.vn lists them: "National Emblem and Motto;
+name of the agency issuing the document; number and code; location and time of issuance;
+type and summary; content; position, full name and signature of the authorized person;
+seal, digital signature; recipients"). The date rule is Appendix I's, as vietnam.vn quotes
+it: "for numbers representing days less than 10 and months 1 and 2, a zero must be added in
+front".
 
 Each field is a report option (``senlab report --number … --signer-name …``) with a default
 for the demo: the issuing body is SENLAB_ISSUER_NAME when set, the signer's name is the

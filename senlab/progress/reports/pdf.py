@@ -153,7 +153,8 @@ def _closing(data: ReportData) -> KeepTogether:
 
 
 def _page_number(page, doc) -> None:
-    """Decree 30/2020, Appendix I: pages from the second on are numbered, centred on top."""
+    """Pages from the second on are numbered, centred on top (Decree 30/2020, Appendix I, as
+    commonly cited; not checked against its text)."""
     page.saveState()
     page.setFont(SERIF, 11)
     width, height = doc.pagesize
@@ -182,8 +183,9 @@ def to_pdf(data: ReportData) -> bytes:
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(buffer, pagesize=landscape(A4),
                             title=f"{TYPE} {document.summary}", author=document.issuer,
-                            # Decree 30/2020, Appendix I: margins top and bottom 20-25 mm,
-                            # left 30-35 mm, right 15-20 mm.
+                            # Margins of Decree 30/2020, Appendix I, as commonly cited (top
+                            # and bottom 20-25 mm, left 30-35, right 15-20): not checked
+                            # against the Appendix's own text.
                             leftMargin=30 * mm, rightMargin=15 * mm,
                             topMargin=20 * mm, bottomMargin=20 * mm)
     pdf.build(story, onLaterPages=_page_number)

@@ -336,3 +336,36 @@ def goals_report(session: Session, *, indicators: list[Indicator], as_of: date,
             for p in plans],
         assumptions=[schemas.AssumptionPublic(id=name, **a.model_dump())
                      for name, a in assumptions.items()])
+
+
+OPENDATA_COLUMNS = ["scope", "park_id", "park_name", "park_kind", "indicator_id", "kind",
+                    "title_vi", "title_en", "unit", "derived_from", "target_period",
+                    "deadline", "target", "value", "numerator", "denominator", "as_of"]
+
+
+def opendata_rows(session: Session, *, indicators: list[Indicator], as_of: date,
+                  period: str | None) -> list[dict[str, object]]:
+    """Each derived indicator at `as_of`, for the province and then each registry park:
+    the rows of the open data (``data/opendata-indicators.schema.json``)."""
+    places: list[tuple[str | None, str | None, str | None]] = [(None, None, None)]
+    places += [(p.id, p.name, p.kind) for p in session.scalars(select(Park).order_by(Park.id))]
+    rows: list[dict[str, object]] = []
+    for park_id, park_name, park_kind in places:
+        facts = ProgressFacts(session, Filters(park=park_id))
+        for indicator in indicators:
+            target = indicator.target_for(as_of, period)
+            kind = indicator.computation.kind
+            owner = {"certified_trainees": "trainee", "enterprises_with_certified":
+                     "enterprise", "parks_with_certified": "park"}[kind]
+            reached = facts.reached_by(set(indicator.computation.course_tags), owner,
+                                       [as_of])[0]
+            rows.append({
+                "scope": "park" if park_id else "province", "park_id": park_id,
+                "park_name": park_name, "park_kind": park_kind, "indicator_id": indicator.id,
+                "kind": "derived", "title_vi": indicator.title_vi,
+                "title_en": indicator.title_en, "unit": indicator.unit,
+                "derived_from": indicator.derived_from, "target_period": target.period,
+                "deadline": target.deadline.isoformat(), "target": target.target,
+                "value": values_at(indicator, facts, [as_of])[0], "numerator": reached,
+                "denominator": denominator(indicator, facts), "as_of": as_of.isoformat()})
+    return rows

@@ -215,3 +215,51 @@ class CertificateVerification(BaseModel):
     name: str
     course: str
     issued_on: date
+
+
+class RegistryEnterprise(BaseModel):
+    id: str
+    name: str
+    tax_code: str | None
+    trainees: int  # on the roster; 0: nobody enrolled
+
+
+class RegistryPark(BaseModel):
+    id: str
+    name: str
+    kind: Literal["KCN", "CCN"]
+    enterprises: list[RegistryEnterprise]
+
+
+class CoveragePublic(BaseModel):
+    """How much of the registry SenLab reaches."""
+
+    registry: bool  # False: no registry imported yet; the places are the roster's
+    parks: int
+    parks_without_trainees: int
+    enterprises: int
+    enterprises_without_trainees: int
+
+
+class RegistryRevisionPublic(BaseModel):
+    made_at: UtcTime
+    made_by: str
+    what: str
+    parks: int
+    enterprises: int
+
+
+class RegistryPublic(BaseModel):
+    """The registry of the province's parks and enterprises, enrolled or not."""
+
+    revision: RegistryRevisionPublic | None  # the latest change; None: no registry yet
+    coverage: CoveragePublic
+    parks: list[RegistryPark]
+
+
+class RegistryImported(BaseModel):
+    parks: int
+    enterprises: int
+    added: int
+    removed: int
+    unenrolled_enterprises: int

@@ -9,10 +9,12 @@ from senlab.progress.routes import (
     labs,
     me,
     metrics,
+    opendata,
     progress,
+    registry,
     xapi,
 )
 
 ROUTERS = [health.router, events.router, progress.router, goals.router,
            certificates.router, metrics.router, xapi.router, dashboard.router, labs.router,
-           me.router]
+           me.router, registry.router, opendata.router]

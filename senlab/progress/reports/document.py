@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-NBSP = "\u00a0"
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 DEFAULT_GOVERNING_BODY = "UBND TỈNH ĐỒNG THÁP"
 DEFAULT_ISSUER = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
@@ -69,7 +68,7 @@ class Document:
     @property
     def number_line(self) -> str:
         """``Số: 12/BC-SKHCN``, or ``Số:      /BC-SKHCN`` before the clerk numbers it."""
-        return f"Số: {self.number or NBSP * 8}/{self.symbol}"
+        return f"Số: {self.number or ' ' * 8}/{self.symbol}"
 
     @property
     def date_line(self) -> str:

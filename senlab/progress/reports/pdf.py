@@ -48,6 +48,7 @@ from senlab.progress.reports.tables import (
 )
 
 TARGET_COLOUR, ACTUAL_COLOUR = colors.HexColor("#9aa5b1"), colors.HexColor("#1f6feb")
+NBSP = "\u00a0"
 SERIF, SERIF_BOLD = "SenLabSerif", "SenLabSerif-Bold"
 SERIF_ITALIC, SERIF_BOLD_ITALIC = "SenLabSerif-Italic", "SenLabSerif-BoldItalic"
 
@@ -124,7 +125,9 @@ def _masthead(data: ReportData) -> list:
     left = [_text(document.governing_body.upper(), _style("gov", size=12, centred=True)),
             _text(document.issuer.upper(), _style("issuer", SERIF_BOLD, 12, centred=True)),
             _text("―――――", _style("rule", size=9, centred=True)),
-            _text(document.number_line, _style("number", size=12, centred=True))]
+            # A blank number keeps its room: a paragraph would fold the spaces into one.
+            _text(document.number_line.replace("  ", NBSP * 2),
+                  _style("number", size=12, centred=True))]
     right = [_text(MOTTO[0], _style("motto", SERIF_BOLD, 12, centred=True)),
              _text(MOTTO[1], _style("motto2", SERIF_BOLD, 13, centred=True)),
              _text("―――――――――――", _style("rule2", size=9, centred=True)),

@@ -187,3 +187,54 @@ def test_a_hub_failure_leaves_the_database_untouched(settings, tmp_path):
     with pytest.raises(RuntimeError, match="hub API refused to add users to group .trainees.: 500"):
         import_roster(settings, write_csv(tmp_path / "r.csv", GOOD), hub_client(fake))
     assert counts(settings)["trainees"] == 0
+
+
+def load_registry(settings, text: str) -> None:
+    """The registry as `senlab registry import` writes it."""
+    from senlab.progress.crud.registry import import_registry, parse_registry
+    from senlab.progress.db import session_scope
+
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    with session_scope(session_factory(engine)) as session:
+        import_registry(session, source="registry.csv", made_by="test",
+                        registry=parse_registry("registry.csv", text.encode("utf-8")))
+    engine.dispose()
+
+
+REGISTRY = ("park_id,park_name,park_kind,enterprise_id,enterprise_name,tax_code\n"
+            "KCN-SD,KCN Sa Đéc (sổ đăng ký),KCN,E1,Công ty A (sổ đăng ký),\n"
+            "CCN-TB,CCN Tân Bình,CCN,E2,Công ty B,\n"
+            "CCN-TB,,,E3,Công ty C,\n")
+
+
+def test_with_a_registry_a_trainee_outside_it_is_refused_naming_row_and_field(settings,
+                                                                              tmp_path):
+    load_registry(settings, REGISTRY)
+    stray = ["trainee", "chi", "Lê Chi", "KCN-SD", "KCN Sa Đéc", "KCN", "E9", "Công ty Z", ""]
+    moved = ["trainee", "dung", "Võ Dũng", "KCN-SD", "KCN Sa Đéc", "KCN", "E2", "Công ty B", ""]
+    fake = FakeHubApi()
+    path = write_csv(tmp_path / "r.csv", [GOOD[0], stray, moved])
+    with pytest.raises(RosterError) as error:
+        import_roster(settings, path, hub_client(fake))
+    assert [(row, name) for row, name, _ in error.value.problems] == [
+        (3, "enterprise_id"), (4, "park_id")]
+    assert f"{path}: row 3, field enterprise_id: enterprise 'E9' is not in the registry" \
+        in str(error.value)
+    assert "'E2' is in park 'CCN-TB' in the registry, not 'KCN-SD'" in str(error.value)
+    assert fake.calls == []  # refused before the hub was asked
+    assert counts(settings)["trainees"] == 0
+
+
+def test_with_a_registry_the_roster_places_people_without_renaming_its_places(settings,
+                                                                               tmp_path):
+    load_registry(settings, REGISTRY)
+    import_roster(settings, write_csv(tmp_path / "r.csv", GOOD), None)
+    engine = make_engine(settings.db_url)
+    with session_factory(engine)() as session:
+        assert session.get(Enterprise, "E1").name == "Công ty A (sổ đăng ký)"
+        assert session.get(Park, "KCN-SD").name == "KCN Sa Đéc (sổ đăng ký)"
+        assert session.get(Trainee, 1).enterprise_id == "E1"
+    engine.dispose()
+    # E3 stays in the registry with nobody enrolled: three enterprises, not the roster's two.
+    assert counts(settings) == {**EXPECTED, "enterprises": 3}

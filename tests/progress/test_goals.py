@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from senlab.progress.crud import organisations as orgs
-from senlab.progress.goals import GoalsFileError, load_goals, months_back
+from senlab.progress.goals import SHIPPED_GOALS, GoalsFileError, load_goals, months_back
 from tests.progress.conftest import ADMIN, course_event, event, in_session, post_events
 
 PARKS = {"KCN-A": ["E1", "E2", "E3", "E4", "E5"], "CCN-B": ["E6", "E7", "E8"],
@@ -173,3 +174,73 @@ def test_a_date_outside_2000_to_2100_is_refused_naming_as_of(api, province):
     assert response.status_code == 422
     assert "as_of" in response.text
     assert api(ADMIN, "GET", "/dashboard", params={"as_of": "0001-01-01"}).status_code == 422
+
+
+PLAN_TEXT = next((Path(__file__).resolve().parents[2].parent / "shared" / "seed").glob(
+    "ke-hoach-478*.txt"), None) if (Path(__file__).resolve().parents[2].parent / "shared"
+                                    / "seed").is_dir() else None
+
+
+def test_the_plans_own_targets_keep_its_words_over_included():
+    plans = {p.id: {t.period: t for t in p.targets} for p in load_goals().plan_targets}
+    assert {"plan-5g-coverage", "plan-5g-adoption", "plan-smart-management",
+            "plan-iot-production", "plan-iot-devices", "plan-iot-platforms",
+            "plan-iot-data-sharing"} <= set(plans)
+    adoption = plans["plan-5g-adoption"]["2028-2030"]
+    assert (adoption.relation, adoption.target, adoption.section) == ("over", 70, "III.2")
+    assert adoption.wording_vi.endswith("trên 70%")
+    iot = plans["plan-iot-production"]["2028-2030"]
+    assert (iot.relation, iot.wording_vi) == ("over", "ứng dụng IoT trên 60%")
+    assert plans["plan-iot-devices"]["2025-2027"].target_from == 1000
+
+
+@pytest.mark.skipif(PLAN_TEXT is None, reason="the plan's text is not beside the checkout")
+def test_every_plan_wording_is_quoted_exactly_from_the_plan():
+    text = " ".join(PLAN_TEXT.read_text(encoding="utf-8").split())
+    for plan in load_goals().plan_targets:
+        for target in plan.targets:
+            assert target.wording_vi in text, (plan.id, target.period)
+
+
+def test_no_plan_target_is_the_certified_technicians_count():
+    goals = load_goals()
+    # The plan counts stations, devices and platforms, never people.
+    assert {p.unit for p in goals.plan_targets} == {"trạm", "%", "nền tảng", "thiết bị"}
+    technicians = next(i for i in goals if i.id == "certified-technicians")
+    assert technicians.derived_from == "plan-5g-stations"
+    assert [t.target_from for t in technicians.targets] == [
+        ["technicians_per_station", "bts_stations_2027"],
+        ["technicians_per_station", "bts_stations_2030"]]
+
+
+def test_changing_an_assumption_changes_the_derived_target(tmp_path):
+    edited = SHIPPED_GOALS.read_text(encoding="utf-8").replace(
+        "  technicians_per_station:\n    value: 2\n", "  technicians_per_station:\n    value: 3\n")
+    assert edited != SHIPPED_GOALS.read_text(encoding="utf-8")
+    path = tmp_path / "goals.yaml"
+    path.write_text(edited, encoding="utf-8")
+    technicians = next(i for i in load_goals(path) if i.id == "certified-technicians")
+    assert [t.target for t in technicians.targets] == [3 * 150, 3 * 300]
+
+
+def test_a_target_from_an_unknown_assumption_names_it(tmp_path):
+    path = tmp_path / "goals.yaml"
+    path.write_text(SHIPPED_GOALS.read_text(encoding="utf-8").replace(
+        "target_from: [technicians_per_station, bts_stations_2027]",
+        "target_from: [technicians_per_station, stations]"), encoding="utf-8")
+    with pytest.raises(GoalsFileError) as error:
+        load_goals(path)
+    assert "no assumption 'stations'" in str(error.value)
+
+
+def test_the_api_marks_indicators_derived_and_gives_the_plans_words(api, province):
+    response = api(ADMIN, "GET", "/api/goals", params={"as_of": AS_OF, "period": "2028-2030"})
+    body = response.json()
+    share = next(i for i in body["indicators"] if i["id"] == "enterprises-5g-technician")
+    assert (share["kind"], share["derived_from"]) == ("derived", "plan-5g-adoption")
+    assert share["wording_vi"] == "tỷ lệ doanh nghiệp sử dụng dịch vụ 5G trên 70%"
+    assert share["derivation"] and share["title_vi"] and share["section"]
+    assert {p["kind"] for p in body["plan_targets"]} == {"plan"}
+    assumption = next(a for a in body["assumptions"] if a["id"] == "technicians_per_station")
+    assert (assumption["value"], assumption["unit"]) == (2, "người/trạm")
+    assert "doanh nghiệp viễn thông" in assumption["wording_vi"]

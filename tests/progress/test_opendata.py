@@ -11,13 +11,12 @@ from jsonschema import Draft202012Validator
 
 from senlab.progress.routes.opendata import SCHEMA_FILE
 from tests.progress.conftest import ADMIN
-from tests.progress.test_registry import (  # noqa: F401  (the fixture)
-    AS_OF,
-    DOST,
-    MANAGER,
-    TRAINEE,
-    province,
-)
+from tests.progress.test_registry import AS_OF, DOST, MANAGER, TRAINEE, seed_province
+
+
+@pytest.fixture
+def province(app, api):
+    seed_province(app, api)
 
 
 def opendata(api, fmt: str, identity=DOST):

@@ -55,6 +55,11 @@ def snapshot(app) -> tuple:
 
 @pytest.fixture
 def province(app, api):
+    seed_province(app, api)
+
+
+def seed_province(app, api) -> None:
+    """The registry above, four trainees in three of its enterprises, three certificates."""
     response = upload(api, registry_csv(REGISTRY))
     assert response.status_code == 200, response.text
     assert response.json() == {"parks": 4, "enterprises": 7, "added": 7, "removed": 0,

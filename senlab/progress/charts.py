@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
+from typing import Any, Protocol
 
 from senlab.progress import schemas
 
 WIDTH, HEIGHT, PAD = 320, 140, 28
 ACTUAL, TARGET, PROJECTION = "#1f6feb", "#9aa5b1", "#d4a72c"
+UNREACHED = "#e5534b"
+
+
+class RegistryCoverage(Protocol):
+    @property
+    def parks(self) -> int: ...
+    @property
+    def parks_without_trainees(self) -> int: ...
+    @property
+    def enterprises(self) -> int: ...
+    @property
+    def enterprises_without_trainees(self) -> int: ...
 
 
 def _x(day: date, first: date, last: date) -> float:
@@ -65,3 +78,28 @@ def funnel_svg(funnel: schemas.Funnel, labels: Sequence[str]) -> str:
             f'<text x="{134 + width:.1f}" y="{y + 12}" font-size="11">{value}</text>')
     return (f'<svg class="funnel" viewBox="0 0 360 94" xmlns="http://www.w3.org/2000/svg">'
             f'{"".join(rows)}</svg>')
+
+
+def coverage_svg(coverage: RegistryCoverage, text: Mapping[str, Any]) -> str:
+    """Two bars, parks and enterprises of the registry: the part with trainees, and the
+    part where nobody has enrolled, each with its count."""
+    rows = []
+    bars = [(text["coverage_rows"][0], coverage.parks, coverage.parks_without_trainees),
+            (text["coverage_rows"][1], coverage.enterprises,
+             coverage.enterprises_without_trainees)]
+    for index, (label, total, missing) in enumerate(bars):
+        y = 8 + index * 40
+        reached = total - missing
+        width = 300.0
+        done = width * reached / total if total else 0.0
+        rows.append(
+            f'<text x="0" y="{y + 14}" font-size="12">{escape(label)} ({total})</text>'
+            f'<rect x="120" y="{y}" width="{done:.1f}" height="20" fill="{ACTUAL}"/>'
+            f'<rect x="{120 + done:.1f}" y="{y}" width="{width - done:.1f}" height="20" '
+            f'fill="{UNREACHED}" opacity="0.75"/>'
+            f'<text x="124" y="{y + 32}" font-size="11" fill="{ACTUAL}">{reached} '
+            f'{escape(text["reached"])}</text>'
+            f'<text x="420" y="{y + 32}" font-size="11" text-anchor="end" '
+            f'fill="{UNREACHED}">{missing} {escape(text["not_reached"])}</text>')
+    return (f'<svg class="coverage" viewBox="0 0 440 90" role="img" '
+            f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>')

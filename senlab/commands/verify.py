@@ -23,7 +23,9 @@ from senlab.commands import tr
 from senlab.i18n import N_, Translator
 from senlab.settings import Settings
 
-console = Console()
+# Soft wrap: a file's path and the reason are never cut by a line break (the terminal
+# folds long lines itself, and a path stays whole for copying).
+console = Console(soft_wrap=True)
 
 # Why a PDF is not valid, by senlab.progress.signing.PdfCheck.problem.
 PDF_PROBLEMS = {

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import pytest
 
 from senlab.cli import main
+from senlab.commands import accounts as accounts_command
 from senlab.hub.accounts import AccountClash
 from senlab.hub.spawner import SenLabSpawner
 from senlab.roster import COLUMNS
@@ -118,7 +119,8 @@ def test_the_roster_import_refuses_a_foreign_account_and_imports_nothing(
 
 
 def test_an_account_senlab_makes_is_listed_then_removed_with_its_group_and_home(
-        names, senlab_home, capsys):
+        names, senlab_home, capsys, monkeypatch):
+    monkeypatch.setattr(accounts_command.console, "width", 400)  # one table row, one line
     name = names[1]
     spawner = spawner_for(name, senlab_home)
     spawner._ensure_account()

@@ -78,9 +78,28 @@ def _publish_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
                     if schemas.setdefault(name, part) != part:
                         raise ValueError(f"two schemas are named {name!r}: rename one")
             _enumerate_target_periods(document, ["", *periods])
+            _document_malformed_paths(document)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+MALFORMED_PATH = {
+    "description": "The path's percent-escapes are not UTF-8 (for example %FF). The hub's "
+                   "proxy answers this before the service sees the request "
+                   "(hub_config/proxy_guard.mjs), naming the escape.",
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string"}}}}},
+}
+
+
+def _document_malformed_paths(document: dict[str, Any]) -> None:
+    """Every operation with a path parameter can be answered 400 by the proxy in front."""
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                operation.setdefault("responses", {}).setdefault("400", MALFORMED_PATH)
 
 
 def _enumerate_target_periods(document: dict[str, Any], periods: list[str]) -> None:

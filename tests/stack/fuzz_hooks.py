@@ -3,8 +3,8 @@
 Generators built from a schema draw what the schema allows, mostly near its middle: an
 integer without a bound is rarely beyond 64 bits, and a path segment is always valid UTF-8
 once percent-encoded. Services break at exactly those edges (a database column's width, a
-URL decoder). Like a fuzzer's dictionary (AFL's ``-x``), these hooks put such values in
-place of a generated one, for one value in `SHARE`, in every operation alike:
+URL decoder). Like a fuzzer's dictionary (AFL's ``-x``), this hook puts such a value in
+place of a generated one, in one case in `SHARE`, in every operation alike:
 
 - an integer in the query becomes one of `EDGE_INTEGERS` (the limits of 32-bit, 53-bit
   and 64-bit integers, and beyond);
@@ -13,14 +13,13 @@ place of a generated one, for one value in `SHARE`, in every operation alike:
   beyond Unicode).
 
 schemathesis loads this module by name (``SCHEMATHESIS_HOOKS``, set by
-`tests.stack.fuzz.run_schemathesis`); the hooks apply to the fuzzing and stateful phases,
-whose values come from Hypothesis strategies.
+`tests.stack.fuzz.run_schemathesis`); the hook applies to the fuzzing and stateful phases,
+whose cases come from Hypothesis strategies.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import schemathesis
@@ -43,25 +42,33 @@ def _as_integer_like(original: Any, edge: int) -> Any:
     return str(edge) if isinstance(original, str) else edge
 
 
-def substitute(values: dict[str, Any] | None, eligible: Callable[[Any], bool],
-               edges: Sequence[Any], shaped: Callable[[Any, Any], Any]) -> st.SearchStrategy:
-    """`values` as generated, or, one time in `SHARE`, with one eligible value replaced by
-    an edge value (shaped like the value it replaces)."""
-    keys = sorted(k for k, v in (values or {}).items() if eligible(v))
-    if not keys:
-        return st.just(values)
-    assert values is not None
-    replaced = st.tuples(st.sampled_from(keys), st.sampled_from(edges)).map(
-        lambda pick: {**values, pick[0]: shaped(values[pick[0]], pick[1])})
-    return st.integers(0, SHARE - 1).flatmap(lambda i: replaced if i == 0 else st.just(values))
+def _edges(case: Any) -> list[tuple[str, str, Any]]:
+    """Each (container, key, edge value) this case could take."""
+    found = [("query", key, _as_integer_like(value, edge))
+             for key, value in sorted((case.query or {}).items()) if _is_integer(value)
+             for edge in EDGE_INTEGERS]
+    found += [("path_parameters", key, EncodedPath(edge))
+              for key, value in sorted((case.path_parameters or {}).items())
+              if isinstance(value, str) for edge in EDGE_SEGMENTS]
+    return found
+
+
+def _with(case: Any, edge: tuple[str, str, Any]) -> Any:
+    container, key, value = edge
+    # Assigned to the case, not generated, so that schemathesis judges the case again
+    # against the schema: an edge the schema excludes makes it a negative case, which must
+    # be refused with a 4xx (an edge the schema allows must still be served).
+    setattr(case, container, {**getattr(case, container), key: value})
+    return case
 
 
 @schemathesis.hook
-def flatmap_query(context, query):
-    return substitute(query, _is_integer, EDGE_INTEGERS, _as_integer_like)
-
-
-@schemathesis.hook
-def flatmap_path_parameters(context, path_parameters):
-    return substitute(path_parameters, lambda value: isinstance(value, str), EDGE_SEGMENTS,
-                      lambda _original, edge: EncodedPath(edge))
+def flatmap_case(context, case):
+    """`case` as generated, or, one time in `SHARE`, with one query integer or path
+    segment replaced by an edge value."""
+    edges = _edges(case)
+    if not edges:
+        return st.just(case)
+    return st.integers(0, SHARE - 1).flatmap(
+        lambda draw: st.sampled_from(edges).map(lambda edge: _with(case, edge))
+        if draw == 0 else st.just(case))

@@ -235,3 +235,27 @@ def test_only_an_admin_changes_the_registry(app, api, province, who):
                          ids=["dost", "manager", "trainee"])
 def test_dost_reads_the_registry_and_others_do_not(api, province, who, status):
     assert api(who, "GET", "/api/registry").status_code == status
+
+
+@pytest.mark.parametrize("body,fmt", [(b"\xff\xfe\x00", "csv"),
+                                      (b"PK\x03\x04 not a workbook", "xlsx")],
+                         ids=["not-utf8", "broken-xlsx"])
+def test_an_unreadable_file_is_a_422_naming_the_file(app, api, body, fmt):
+    before = snapshot(app)
+    response = upload(api, body, fmt=fmt)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", 0, "file"]
+    assert snapshot(app) == before
+
+
+def test_a_name_with_a_control_character_is_refused_in_a_file_and_in_an_edit(api):
+    with pytest.raises(RegistryError) as error:
+        parse_registry("f.csv", registry_csv([["P1", "KCN\x01Một", "KCN", "", "", ""]]))
+    assert error.value.problems[0][:2] == (2, "park_name")
+    # PostgreSQL refuses NUL in text: refused as the row's field, before the database.
+    response = upload(api, registry_csv([["P1", "KCN A", "KCN", "E1", "Công\x00ty", ""]]))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", 2, "enterprise_name"]
+    response = api(ADMIN, "PUT", "/api/registry/parks/P1", json={"name": "A\u0000", "kind": "KCN"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]

@@ -34,6 +34,10 @@ CODE = re.compile(CODE_PATTERN)
 TAX_CODE_PATTERN = r"^[0-9]{10}(-[0-9]{3})?$"
 TAX_CODE = re.compile(TAX_CODE_PATTERN)
 MAX_ROWS = 100_000
+# Names are printed on reports and stored in PostgreSQL, which refuses NUL: no control
+# characters (the same rule as the API's, written for JSON Schema and Python alike).
+NAME_PATTERN = r"^[^\u0000-\u001f\u007f]{1,200}$"
+NAME = re.compile(NAME_PATTERN)
 
 
 class RegistryError(ValueError):
@@ -96,7 +100,11 @@ def read_table(source: str, data: bytes) -> list[list[str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise RegistryError(source, [(0, "file", f"not UTF-8 text: {error}")]) from error
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        try:
+            return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as error:  # a NUL byte, a field past the csv module's limit
+            raise RegistryError(source, [(0, "file", f"not a readable CSV file: "
+                                                     f"{error}")]) from error
     if suffix == "xlsx":
         from openpyxl import load_workbook  # brings numpy: only when a workbook comes
 
@@ -191,8 +199,9 @@ def _check_enterprises(rows: list[RegistryRow], parks: dict[str, tuple[str, str,
         if not row.enterprise_name:
             problems.append((row.row, "enterprise_name", "missing: every enterprise has "
                                                          "its name"))
-        elif len(row.enterprise_name) > 200:
-            problems.append((row.row, "enterprise_name", "longer than 200 characters"))
+        elif not NAME.match(row.enterprise_name):
+            problems.append((row.row, "enterprise_name", "longer than 200 characters or "
+                                                         "holds a control character"))
         if row.tax_code and not TAX_CODE.match(row.tax_code):
             problems.append((row.row, "tax_code", f"{row.tax_code!r} is not a tax code "
                                                   "(10 digits, or 10-3 for a branch)"))
@@ -204,8 +213,9 @@ def _check_enterprises(rows: list[RegistryRow], parks: dict[str, tuple[str, str,
         seen[row.enterprise_id] = row.row
         enterprises.append(row)
     for name, _kind, row_number in parks.values():
-        if len(name) > 200:
-            problems.append((row_number, "park_name", "longer than 200 characters"))
+        if not NAME.match(name):
+            problems.append((row_number, "park_name", "longer than 200 characters or holds "
+                                                      "a control character"))
     return enterprises
 
 

@@ -39,13 +39,13 @@ EnterpriseId = Annotated[str, Path(pattern=crud.CODE_PATTERN, max_length=64,
 
 class ParkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=crud.NAME_PATTERN)
     kind: Literal["KCN", "CCN"]
 
 
 class EnterpriseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=crud.NAME_PATTERN)
     park: str = Field(pattern=crud.CODE_PATTERN, max_length=64)
     tax_code: str | None = Field(default=None, pattern=crud.TAX_CODE_PATTERN)
 

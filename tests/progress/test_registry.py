@@ -259,3 +259,11 @@ def test_a_name_with_a_control_character_is_refused_in_a_file_and_in_an_edit(api
     response = api(ADMIN, "PUT", "/api/registry/parks/P1", json={"name": "A\u0000", "kind": "KCN"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_a_file_with_a_header_alone_is_refused_and_removes_nothing(app, api, province):
+    before = snapshot(app)
+    response = upload(api, registry_csv([]))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "the file lists no park"
+    assert snapshot(app) == before

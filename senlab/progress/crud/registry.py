@@ -137,6 +137,9 @@ def parse_registry(source: str, data: bytes) -> RegistryFile:
             rows.append(RegistryRow(number, cells["park_id"], cells["park_name"],
                                     cells["park_kind"].upper(), cells["enterprise_id"],
                                     cells["enterprise_name"], cells.get("tax_code", "")))
+    if not rows:
+        # An import replaces the registry: an empty file would remove every place.
+        raise RegistryError(source, [(2, "park_id", "the file lists no park")])
     problems: list[tuple[int, str, str]] = []
     parks = _check_parks(rows, problems)
     enterprises = _check_enterprises(rows, parks, problems)

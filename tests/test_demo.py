@@ -75,3 +75,30 @@ def test_every_course_lab_and_check_of_the_demo_is_one_the_content_lists(setting
     listed = {(a.lab, check) for c in courses.values() for a in c.assignments
               for check in a.checks}
     assert checked and checked <= listed <= in_lab_files
+
+
+def test_the_demo_province_is_imported_from_the_shipped_registry_file(settings):
+    from senlab.hub.cohort import demo_registry_bytes
+    from senlab.progress.crud.registry import coverage, parse_registry
+    from senlab.progress.models import RegistryRevision
+
+    load_demo(settings)
+    shipped = parse_registry("registry-demo.csv", demo_registry_bytes())
+    engine = make_engine(settings.db_url)
+    with session_factory(engine)() as session:
+        revisions = session.scalars(select(RegistryRevision)).all()
+        reach = coverage(session)
+        enterprises = set(session.scalars(select(Enterprise.id)))
+    engine.dispose()
+    assert [(r.what, r.made_by) for r in revisions] == [("import registry-demo.csv", "demo")]
+    assert enterprises == {row.enterprise_id for row in shipped.enterprises}
+    assert (reach.registry, reach.parks, reach.enterprises) == (
+        True, len(shipped.parks), len(shipped.enterprises))
+    # Some of the registry's enterprises have nobody enrolled: the shares count them too.
+    assert reach.enterprises_without_trainees > 0
+
+
+def test_every_cohort_user_works_at_a_registry_enterprise():
+    cohort = demo_cohort()
+    enterprises = {e.id for e in cohort.enterprises}
+    assert all(u.enterprise in enterprises for u in cohort.users if u.enterprise)

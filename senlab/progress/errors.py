@@ -13,6 +13,7 @@ A body that is not UTF-8 text, or not JSON, is one problem at ``["body"]`` that 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -101,11 +102,40 @@ async def request_invalid(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": [_problem(e) for e in error.errors()]}, status_code=422)
 
 
+HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the published API serves at this request's path (HEAD with GET, as
+    Starlette serves it). Starlette's own 405 names only the methods of the first route
+    whose path matches, so a path served by two routes (GET and PUT) would seem to refuse
+    the other one. The OpenAPI document is the table of what is served."""
+    table = getattr(request.app.state, "served_methods", None)
+    if table is None:
+        table = []
+        for template, item in request.app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = {m.upper() for m in item if m.upper() in HTTP_METHODS}
+            if "GET" in methods:
+                methods.add("HEAD")
+            table.append((re.compile(pattern), methods))
+        request.app.state.served_methods = table
+    path = request.url.path
+    return sorted({m for pattern, methods in table if pattern.fullmatch(path) for m in methods})
+
+
 async def body_unreadable(request: Request, error: Exception) -> Response:
     """FastAPI answers a body it cannot decode with a bare 400 ("There was an error parsing
     the body"); one that is not UTF-8 is named as such, as the routes that read their own
-    body name it."""
+    body name it. A method the path does not serve gets a 405 that names every method it
+    does serve, in its Allow header and its message."""
     assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        allowed = allowed_methods(request)
+        return JSONResponse(
+            {"detail": f"{request.method} is not served at this path; it serves "
+                       f"{', '.join(allowed)}"},
+            status_code=405, headers={"Allow": ", ".join(allowed)})
     cause = error.__cause__
     if isinstance(cause, UnicodeDecodeError) and isinstance(cause.object, bytes):
         return JSONResponse({"detail": [_problem({"type": "json_invalid", "loc": ("body",),

@@ -144,3 +144,13 @@ def test_times_in_answers_carry_their_offset(api):
     build_world(api.app, api)
     course = api(ADMIN, "GET", "/api/trainees/an/progress").json()["courses"][0]
     assert course["enrolled_at"].endswith("Z") and course["completed_at"].endswith("Z")
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "PATCH", "POST"])
+def test_a_method_a_path_does_not_serve_names_every_method_it_does(api, method):
+    # /api/registry is served by two routes, GET and PUT: Starlette alone names one of them.
+    response = api(ADMIN, method, "/api/registry")
+    assert response.status_code == 405
+    allowed = {m.strip() for m in response.headers["allow"].split(",")}
+    assert {"GET", "PUT"} <= allowed and method not in allowed
+    assert "GET" in response.json()["detail"] and "PUT" in response.json()["detail"]

@@ -103,6 +103,7 @@ class Target:
     dictionaries: dict[str, list[str]]
     parameters: dict[str, str]
     operations: list[dict[str, Any]] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
 
 
 def write_config(path: Path, target: Target) -> Path:
@@ -111,7 +112,8 @@ def write_config(path: Path, target: Target) -> Path:
         "seed": SEED, "request-timeout": 120, "headers": target.headers,
         "warnings": {"fail-on": list(FAIL_ON)},
         # Here, not on the command line, whose --checks would override an operation's own.
-        "checks": {"enabled": True, **{name: {"enabled": False} for name in NOT_APPLICABLE}},
+        "checks": {"enabled": True, **{name: {"enabled": False} for name in NOT_APPLICABLE},
+                   **target.checks},
     }
     lines = [f"{key} = {toml_value(value)}" for key, value in settings.items()]
     lines += ["[generation]", f"max-examples = {budget()}", 'database = "none"',

@@ -31,6 +31,10 @@ ADMIN_TOKEN = secrets.token_hex(24)
 ROLES = {"trainee": "trainee1", "instructor": "instructor1", "manager": "manager1",
          "dost": "dost1", "admin service": None}
 PROGRESS = "/services/progress"
+# What schemathesis expects for schema-valid data (its default), and 400: the hub's proxy
+# answers 400 to a path whose percent-escapes are not UTF-8, for every operation (the
+# fuzz dictionary sends such paths), and no schema of text can exclude those bytes.
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx", "400"]
 # Every user's iot101-sensors runs during the fuzz; stopping is fuzzed on a lab or user that
 # does not run, always, so that it never stops the lab the checks are fuzzed on (the
 # generator also draws ids from the schema's own words: "e.g. iot101-sensors").
@@ -125,6 +129,7 @@ def progress_target(known: dict[str, list[str]], token: str) -> Target:
         parameters={"name": "trainees", "course_id": "courses", "enterprise_id": "enterprises",
                     "check": "checks",
                     "code": "codes", "period": "periods", "lab": "labs"},
+        checks={"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
         operations=[
             # A batch whose events break the schema is still a batch: each bad event is
             # answered "rejected" with its reason in the 200, not refused with the batch.
@@ -132,6 +137,13 @@ def progress_target(known: dict[str, list[str]], token: str) -> Target:
              "checks": {"negative_data_rejection": {"enabled": False}}},
             {"include-name": f"POST {PROGRESS}/api/labs/{{lab}}/stop",
              "parameters": {"path.lab": binding("idle labs", 1.0)}},
+            # An uploaded registry is a file the schema can only call bytes (a workbook, a
+            # CSV), and an enterprise names its park by id: what is wrong inside them is a
+            # 422 naming the row, field or park, for data the schema cannot tell apart.
+            *({"include-name": f"PUT {PROGRESS}/api/registry{path}",
+               "checks": {"positive_data_acceptance": {
+                   "expected-statuses": [*ACCEPTED, "422"]}}}
+              for path in ("", "/enterprises/{enterprise_id}")),
         ])
 
 

@@ -156,6 +156,10 @@ class Settings(BaseSettings):
         None, description="The issuing organisation on certificates and credentials; the O "
         "of the signer's certificate if unset."
     )
+    report_rule: Literal["nd09", "kh478"] = Field(
+        "nd09", description="Reporting periods and data cut-offs: nd09 (Decree 09/2019/NĐ-CP "
+        "Art. 12: 15/12-14/06, 15/12-14/12) or kh478 (Plan 478 VI.6 dates 20/06, 20/11)."
+    )
     grading_cell_timeout: int = Field(
         30, ge=1, description="Seconds one notebook cell may run while autograding."
     )

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from senlab.hub.accounts import SystemAccounts
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "lab-demo-2026-dt"
 PORT_SETTINGS = ("HUB_PORT", "HUB_API_PORT", "PROXY_API_PORT", "PROGRESS_PORT",
@@ -140,10 +142,27 @@ def running_stack(**extra_env: str) -> Iterator[Stack]:
         except subprocess.TimeoutExpired:
             os.killpg(running.proc.pid, signal.SIGKILL)
         if os.geteuid() == 0:  # the accounts its servers ran as go, by the operator's command
+            stop_account_processes(running.home)
             subprocess.run([sys.executable, "-m", "senlab.cli", "accounts", "remove", "--all",
                             "--yes"], cwd=REPO, env=running.env, capture_output=True)
         if not os.environ.get("SENLAB_TEST_KEEP_HOME"):  # keep it to read the logs
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stop_account_processes(home: Path, timeout: float = 10) -> None:
+    """Kill what still runs as this stack's accounts (a server or kernel the hub had not
+    finished stopping, slower on a busy machine): userdel refuses an account in use, and the
+    next stack's spawner could then not point that account at its own home."""
+    names = [account.name for account in SystemAccounts(home).mine()]
+    deadline = time.monotonic() + timeout
+    while names and time.monotonic() < deadline:
+        running = [n for n in names
+                   if subprocess.run(["pgrep", "-u", n], capture_output=True).returncode == 0]
+        if not running:
+            return
+        for name in running:
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+        time.sleep(0.2)
 
 
 def login(stack: Stack, username: str, password: str = DEMO_PASSWORD) -> httpx.Client:

@@ -104,13 +104,15 @@ class Target:
     parameters: dict[str, str]
     operations: list[dict[str, Any]] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
+    fail_on: tuple[str, ...] = FAIL_ON
+    arguments: list[str] = field(default_factory=list)  # more of `schemathesis run`'s options
 
 
 def write_config(path: Path, target: Target) -> Path:
     """The run's schemathesis.toml."""
     settings: dict[str, Any] = {
         "seed": SEED, "request-timeout": 120, "headers": target.headers,
-        "warnings": {"fail-on": list(FAIL_ON)},
+        "warnings": {"fail-on": list(target.fail_on)},
         # Here, not on the command line, whose --checks would override an operation's own.
         "checks": {"enabled": True, **{name: {"enabled": False} for name in NOT_APPLICABLE},
                    **target.checks},
@@ -139,7 +141,7 @@ def run_schemathesis(label: str, schema_url: str, folder: Path, target: Target) 
     report = folder / "report.json"
     command = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config),
                "--no-color", "run", schema_url, "--workers", "1",
-               "--report", "json", "--report-json-path", str(report)]
+               "--report", "json", "--report-json-path", str(report), *target.arguments]
     started = time.monotonic()
     env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}

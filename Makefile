@@ -10,11 +10,9 @@ PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v
 STAMP := $(VENV)/.installed
 CHP := node_modules/.bin/configurable-http-proxy
 PYTEST := $(BIN)/pytest
-# Test workers (pytest-xdist): the stack tests wait on servers more than they compute, so
-# three workers keep two cores busy. Tests that make system accounts share one worker
-# (tests/conftest.py).
-WORKERS ?= 3
-PARALLEL := -n $(WORKERS) --dist loadgroup
+# Test workers (pytest-xdist) beside the tests that make system accounts, which run one
+# after another in a pytest of their own (scripts/run-tests).
+export WORKERS ?= 2
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: up test test-fast test-integration test-postgres fuzz lint docs bench deps-run deps-test clean
@@ -23,14 +21,14 @@ up: deps-run
 	$(BIN)/senlab up --demo
 
 test: deps-test lint
-	$(PYTEST) -q $(PARALLEL)
+	scripts/run-tests
 	$(MAKE) --no-print-directory docs-strict
 
 test-fast: $(STAMP)
-	$(PYTEST) -q $(PARALLEL) -m "not integration and not postgres and not browser"
+	$(PYTEST) -q -n $(WORKERS) -m "not integration and not postgres and not browser"
 
 test-integration: deps-test
-	$(PYTEST) -q $(PARALLEL) -m "integration or browser"
+	scripts/run-tests -m "integration or browser"
 
 # The fuzz tests (also in `make test`) at ten times their budget, with their figures.
 fuzz: deps-test

@@ -27,18 +27,21 @@ _database_numbers = itertools.count()
 # where a test looks for it. Tests read the CLI's words unwrapped.
 os.environ["COLUMNS"] = "160"
 
-# Tests that run a hub as root make the demo users' system accounts (trainee1, …), and a
+# Tests that run a hub as root make the demo users' system accounts (trainee1, …), a
 # stack's teardown (`senlab accounts remove --all`) removes every SenLab account on the
-# machine. These run one after another on one worker (xdist's "loadgroup" distribution).
-MACHINE_ACCOUNTS = ("tests/stack/", "tests/hub/test_accounts_system.py")
+# machine, and a stack module's tests build on each other: scripts/run-tests (make test)
+# runs these one after another in a pytest of their own, beside the others on workers.
+MACHINE_ACCOUNTS = ("tests/stack", "tests/hub/test_accounts_system.py")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    root = config.rootpath
-    for item in items:
-        where = item.path.relative_to(root).as_posix()
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Refuse to run them on pytest-xdist workers, where a module's tests may be split."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # set in each pytest-xdist worker
+        where = item.path.relative_to(item.config.rootpath).as_posix()
         if where.startswith(MACHINE_ACCOUNTS):
-            item.add_marker(pytest.mark.xdist_group("machine-accounts"))
+            pytest.fail(f"{where} makes system accounts and runs one test at a time, not on "
+                        "pytest-xdist workers: run it without -n, or run everything with "
+                        "scripts/run-tests (make test)", pytrace=False)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

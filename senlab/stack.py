@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -91,17 +92,35 @@ def check_ports(settings: Settings) -> None:
                 ) from err
 
 
-def check_home_reachable(settings: Settings) -> None:
-    """As root, Mosquitto and each trainee's account must be able to reach SENLAB_HOME."""
+def _closed_folder(path: Path) -> Path | None:
+    """The first folder on the way to `path` that other accounts may not pass through."""
+    for folder in [path, *path.parents]:
+        if folder.exists() and not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
+def check_home_reachable(settings: Settings, install: Path | None = None) -> None:
+    """As root, Mosquitto and each trainee's account must be able to reach SENLAB_HOME, and
+    each trainee's server runs SenLab's own Python (`install`, this virtualenv)."""
     if os.geteuid() != 0:
         return
-    for folder in [settings.home, *settings.home.parents]:
-        if folder.exists() and not folder.stat().st_mode & 0o001:
-            raise StackError(
-                f"SENLAB_HOME {settings.home} is not reachable by the broker's and the "
-                f"trainees' accounts: {folder} is mode {folder.stat().st_mode & 0o777:o}; "
-                "choose another SENLAB_HOME or `chmod o+x` that folder"
-            )
+    closed = _closed_folder(settings.home)
+    if closed is not None:
+        raise StackError(
+            f"SENLAB_HOME {settings.home} is not reachable by the broker's and the "
+            f"trainees' accounts: {closed} is mode {closed.stat().st_mode & 0o777:o}; "
+            "choose another SENLAB_HOME or `chmod o+x` that folder"
+        )
+    install = install or Path(sys.prefix)
+    closed = _closed_folder(install)
+    if closed is not None:
+        raise StackError(
+            f"SenLab's install {install} is not reachable by the trainees' accounts, whose "
+            f"servers run its Python: {closed} is mode {closed.stat().st_mode & 0o777:o}; "
+            "install SenLab where other accounts may pass (a `mktemp -d` folder is mode "
+            "700) or `chmod o+x` that folder"
+        )
 
 
 def protect_course_sources(settings: Settings) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 
 import pytest
 
+from senlab.settings import Settings
+from senlab.stack import StackError, check_home_reachable
 from tests.stack.harness import PORT_SETTINGS, REPO, free_ports, reachable_tmpdir
 
 
@@ -62,3 +65,18 @@ def test_a_home_the_broker_cannot_reach_is_refused(tmp_path):
     result = run_up(SENLAB_HOME=str(hidden / "home"))
     assert result.returncode == 2
     assert "not reachable" in " ".join(result.stdout.split())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root hub runs servers as other accounts")
+def test_an_install_the_trainees_accounts_cannot_reach_is_refused_naming_the_folder():
+    base = reachable_tmpdir()
+    closed = base / "clone"
+    (closed / ".venv").mkdir(parents=True)
+    closed.chmod(0o700)
+    settings = Settings(home=base / "home")
+    with pytest.raises(StackError, match=f"{closed} is mode 700") as refused:
+        check_home_reachable(settings, install=closed / ".venv")
+    assert "SenLab's install" in str(refused.value) and "chmod o+x" in str(refused.value)
+    closed.chmod(0o711)
+    check_home_reachable(settings, install=closed / ".venv")  # passes once it can be crossed
+    shutil.rmtree(base)

@@ -1,7 +1,7 @@
 """Fixtures any package's tests may take: the progress database on SQLite and on PostgreSQL,
 and SenLab's messages in English unless a test chooses a language itself. Also the run's
-shape under pytest-xdist (``make test`` runs on several workers): which tests must run one
-at a time, and the figures each worker measured, printed once at the end.
+shape under pytest-xdist (``make test`` runs the rest on workers): which tests must run one
+at a time, beside them, and the figures those measured, printed at the end.
 
 A test that takes ``database_url`` or ``settings`` runs once on SQLite and once on a
 throwaway PostgreSQL server (that run is marked ``postgres``).
@@ -42,18 +42,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail(f"{where} makes system accounts and runs one test at a time, not on "
                         "pytest-xdist workers: run it without -n, or run everything with "
                         "scripts/run-tests (make test)", pytrace=False)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:  # an xdist worker: its figures go to the controller
-        workeroutput["figures"] = session.config.stash.get(FIGURES, [])
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:
-    figures = getattr(node, "workeroutput", {}).get("figures", [])
-    node.config.stash.setdefault(FIGURES, []).extend(figures)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

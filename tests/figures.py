@@ -1,6 +1,7 @@
 """Figures that tests measure (fuzz requests per role, recovery times), printed after the
-results: a test appends lines to ``config.stash[FIGURES]``; with pytest-xdist each worker
-sends its lines to the controller, which prints them all (tests/conftest.py)."""
+results: a test appends lines to ``config.stash[FIGURES]``, and tests/conftest.py prints
+them. The tests that measure them run in the one-at-a-time pytest (scripts/run-tests),
+never on xdist workers."""
 
 from __future__ import annotations
 
